@@ -1,0 +1,3 @@
+"""Harrier: a Kafka-native workflow orchestrator."""
+
+__version__ = "0.1.0"
