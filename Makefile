@@ -27,7 +27,7 @@ test-unit: install
 	$(PY) -m pytest -q -m "not integration" tests/unit
 
 bench: infra
-	$(PY) benchmarks/kafka_floor.py --write benchmarks/RESULTS.md
+	$(PY) -m benchmarks.kafka_floor --write benchmarks/RESULTS.md
 
 down:
 	-$(HARRIER) infra down
