@@ -1,0 +1,174 @@
+"""The records components exchange through Kafka, as pure models (no Kafka import).
+
+| model            | topic            | key            | written by            | read by           |
+|------------------|------------------|----------------|-----------------------|-------------------|
+| ExecutionCommand | executions       | execution id   | webserver, scheduler, executor (children) | executor |
+| WorkerTask       | worker-tasks     | task run id    | executor              | worker            |
+| WorkerResult     | worker-results   | execution id   | worker                | executor          |
+| WorkerControl    | worker-controls  | task run id    | executor              | every worker      |
+| LogEntry         | logs             | execution id   | worker, executor      | indexer, webserver|
+| MetricEntry      | metrics          | execution id   | worker                | indexer           |
+
+Field names are snake_case on the wire; the envelope (`harrier.topics.serdes`) adds the
+schema version and the record kind.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harrier.core.states import State
+from harrier.core.tasks.base import LogLevel
+
+__all__ = [
+    "CreateExecution",
+    "ExecutionCommand",
+    "KillExecution",
+    "LogEntry",
+    "MetricEntry",
+    "ParentRef",
+    "RestartExecution",
+    "ResumeExecution",
+    "SubflowEnded",
+    "WorkerControl",
+    "WorkerResult",
+    "WorkerTask",
+]
+
+
+class Message(BaseModel):
+    """Base of every record model: unknown fields are errors, instances are not mutated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParentRef(Message):
+    """Where a subflow's execution reports back to."""
+
+    execution_id: str
+    task_run_id: str
+    namespace: str
+    flow_id: str
+
+
+class CreateExecution(Message):
+    """Start an execution of `namespace/flow_id` (latest revision when `revision` is None)."""
+
+    command: Literal["create"] = "create"
+    execution_id: str
+    namespace: str
+    flow_id: str
+    revision: int | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+    trigger: dict[str, Any] | None = None
+    parent: ParentRef | None = None
+    created_at: datetime
+
+
+class KillExecution(Message):
+    """Kill an execution, its running worker tasks and its child executions."""
+
+    command: Literal["kill"] = "kill"
+    execution_id: str
+
+
+class ResumeExecution(Message):
+    """Resume a PAUSED execution (a Pause task waiting for a manual resume)."""
+
+    command: Literal["resume"] = "resume"
+    execution_id: str
+    inputs: dict[str, Any] = Field(default_factory=dict)
+
+
+class RestartExecution(Message):
+    """Restart a FAILED or KILLED execution from its failed task runs."""
+
+    command: Literal["restart"] = "restart"
+    execution_id: str
+
+
+class SubflowEnded(Message):
+    """A child execution ended: delivered to the parent execution (keyed by the parent's id)."""
+
+    command: Literal["subflow-ended"] = "subflow-ended"
+    execution_id: str
+    task_run_id: str
+    child_execution_id: str
+    state: State
+    outputs: dict[str, Any] = Field(default_factory=dict)
+
+
+ExecutionCommand = Annotated[
+    CreateExecution | KillExecution | ResumeExecution | RestartExecution | SubflowEnded,
+    Field(discriminator="command"),
+]
+
+
+class WorkerTask(Message):
+    """One attempt of a runnable task, with the task's definition and only the context it needs."""
+
+    execution_id: str
+    task_run_id: str
+    task_id: str
+    attempt: int
+    namespace: str
+    flow_id: str
+    flow_revision: int
+    value: Any = None
+    task: dict[str, Any]
+    context: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+
+
+class WorkerResult(Message):
+    """The outcome of one attempt; the executor drops results for attempts that already ended."""
+
+    execution_id: str
+    task_run_id: str
+    attempt: int
+    state: State
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+    started_at: datetime
+    ended_at: datetime
+
+
+class WorkerControl(Message):
+    """A request to every worker: stop this task run if you are running it."""
+
+    action: Literal["kill"] = "kill"
+    execution_id: str
+    task_run_id: str
+
+
+class LogEntry(Message):
+    """One log line of a task run (or of the execution itself when task fields are None)."""
+
+    execution_id: str
+    namespace: str
+    flow_id: str
+    task_id: str | None = None
+    task_run_id: str | None = None
+    attempt: int | None = None
+    level: LogLevel
+    timestamp: datetime
+    message: str
+
+
+class MetricEntry(Message):
+    """One metric a task emitted: a counter increment or a timer duration in seconds."""
+
+    execution_id: str
+    namespace: str
+    flow_id: str
+    task_id: str
+    task_run_id: str
+    name: str
+    kind: Literal["counter", "timer"]
+    value: float
+    tags: dict[str, str] = Field(default_factory=dict)
+    timestamp: datetime
