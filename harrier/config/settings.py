@@ -1,0 +1,223 @@
+"""The settings model: every key of Harrier's YAML properties, typed and validated.
+
+Keys are kebab-case in YAML (``poll-ms``) and snake_case in Python (``poll_ms``). Every
+section forbids unknown keys, so a typo is an error rather than a silently ignored
+setting. The defaults here are the documented defaults; ``defaults.yml`` mirrors them and a
+unit test keeps the two identical.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "AuthSettings",
+    "ClientProperties",
+    "ElasticsearchSettings",
+    "ExecutorSettings",
+    "IndexerSettings",
+    "KafkaSettings",
+    "SchedulerSettings",
+    "Settings",
+    "StorageSettings",
+    "TopicOverride",
+    "TopicOverrides",
+    "TopicsSettings",
+    "WebserverSettings",
+    "WorkerSettings",
+]
+
+MIB = 1024 * 1024
+
+# librdkafka and topic configs take strings, numbers and booleans; they are passed through.
+ClientProperties = dict[str, str | int | float | bool]
+
+
+def _kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+class Section(BaseModel):
+    """Base of every settings section: kebab-case keys, unknown keys rejected, immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=_kebab,
+        validate_by_alias=True,
+        validate_by_name=False,
+        serialize_by_alias=True,
+        frozen=True,
+    )
+
+
+class KafkaSettings(Section):
+    """Broker address and librdkafka properties for every client Harrier creates."""
+
+    bootstrap_servers: str = Field("127.0.0.1:9092", min_length=1)
+    # Passed to every client (producer, consumer, admin), e.g. security.protocol.
+    properties: ClientProperties = Field(default_factory=dict)
+    producer: ClientProperties = Field(default_factory=dict)
+    consumer: ClientProperties = Field(default_factory=dict)
+    admin: ClientProperties = Field(default_factory=dict)
+
+
+class TopicOverride(Section):
+    """Per-topic deviations from the topic spec; unset fields keep the spec's value."""
+
+    partitions: PositiveInt | None = None
+    replication_factor: PositiveInt | None = None
+    retention_ms: int | None = Field(None, ge=-1)
+    max_message_bytes: PositiveInt | None = None
+    # Raw Kafka topic configs (e.g. segment.ms), applied last.
+    config: ClientProperties = Field(default_factory=dict)
+
+
+class TopicOverrides(Section):
+    """Overrides by logical topic name; a name that is not a Harrier topic is an unknown key."""
+
+    flows: TopicOverride = TopicOverride()
+    executions: TopicOverride = TopicOverride()
+    executions_by_flow: TopicOverride = TopicOverride()
+    worker_results: TopicOverride = TopicOverride()
+    execution_states: TopicOverride = TopicOverride()
+    worker_tasks: TopicOverride = TopicOverride()
+    worker_controls: TopicOverride = TopicOverride()
+    logs: TopicOverride = TopicOverride()
+    metrics: TopicOverride = TopicOverride()
+    triggers: TopicOverride = TopicOverride()
+    dead_letters: TopicOverride = TopicOverride()
+
+    def for_topic(self, logical_name: str) -> TopicOverride:
+        """Return the override of a logical topic name such as ``worker-results``."""
+        return getattr(self, logical_name.replace("-", "_"))  # type: ignore[no-any-return]
+
+
+class TopicsSettings(Section):
+    """Topic naming and sizing; per-topic details live in ``harrier.topics.specs``."""
+
+    prefix: str = "harrier."
+    partitions: PositiveInt = 8
+    replication_factor: PositiveInt = 1
+    overrides: TopicOverrides = TopicOverrides()
+
+    @field_validator("overrides")
+    @classmethod
+    def _co_partitioned(cls, overrides: TopicOverrides, info: ValidationInfo) -> TopicOverrides:
+        # The executor joins both topics by partition: a mismatch would route an execution's
+        # results to a member that does not own the execution.
+        default = info.data.get("partitions")
+        if default is None:
+            return overrides
+        executions = overrides.executions.partitions or default
+        results = overrides.worker_results.partitions or default
+        if executions != results:
+            raise ValueError(
+                f"executions has {executions} partitions and worker-results has {results}: "
+                "they are co-partitioned and must have the same count"
+            )
+        return overrides
+
+
+class ExecutorSettings(Section):
+    """The executor's stream runtime."""
+
+    stream_threads: NonNegativeInt = 0
+    poll_ms: PositiveInt = 25
+    commit_interval_ms: PositiveInt = 25
+    processing_guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
+    # How long a terminal execution stays in the store before it is tombstoned.
+    state_tombstone_grace: timedelta = timedelta(hours=1)
+    max_snapshot_bytes: PositiveInt = 8 * MIB
+
+    def effective_stream_threads(self) -> int:
+        """Number of stream processes to run: ``stream-threads``, or the CPU count when 0."""
+        return self.stream_threads or (os.cpu_count() or 1)
+
+
+class WorkerSettings(Section):
+    """The worker's thread pool and asyncio lane."""
+
+    threads: NonNegativeInt = 0
+    async_concurrency: PositiveInt = 256
+
+    def effective_threads(self) -> int:
+        """Size of the thread pool: ``threads``, or 8 x the CPU count when 0."""
+        return self.threads or 8 * (os.cpu_count() or 1)
+
+
+class SchedulerSettings(Section):
+    """The scheduler's trigger evaluation loop."""
+
+    tick_ms: PositiveInt = 1000
+
+
+class ElasticsearchSettings(Section):
+    """Where the searchable history lives."""
+
+    hosts: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:9200"], min_length=1)
+    index_prefix: str = "harrier-"
+
+
+class IndexerSettings(Section):
+    """Batching of the Elasticsearch bulk requests."""
+
+    batch_size: PositiveInt = 1000
+    batch_bytes: PositiveInt = 5 * MIB
+    flush_interval_ms: PositiveInt = 500
+
+
+class AuthSettings(Section):
+    """Webserver authentication: none, HTTP basic (users) or bearer tokens."""
+
+    mode: Literal["none", "basic", "bearer"] = "none"
+    users: dict[str, str] = Field(default_factory=dict)
+    tokens: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _credentials_present(self) -> AuthSettings:
+        if self.mode == "basic" and not self.users:
+            raise ValueError("mode basic needs at least one entry in users")
+        if self.mode == "bearer" and not self.tokens:
+            raise ValueError("mode bearer needs at least one entry in tokens")
+        return self
+
+
+class WebserverSettings(Section):
+    """The REST API and UI server."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    auth: AuthSettings = AuthSettings()
+
+
+class StorageSettings(Section):
+    """Local storage for files produced by tasks."""
+
+    base_path: str = "./data/storage"
+
+
+class Settings(Section):
+    """All of Harrier's settings; load them with ``harrier.config.load_settings``."""
+
+    kafka: KafkaSettings = KafkaSettings()
+    topics: TopicsSettings = TopicsSettings()
+    executor: ExecutorSettings = ExecutorSettings()
+    worker: WorkerSettings = WorkerSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    elasticsearch: ElasticsearchSettings = ElasticsearchSettings()
+    indexer: IndexerSettings = IndexerSettings()
+    webserver: WebserverSettings = WebserverSettings()
+    storage: StorageSettings = StorageSettings()
