@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from harrier import __version__
-from harrier.cli import infra
+from harrier.cli import config, infra
 
 __all__ = ["main"]
 
-_COMMANDS = [infra]
+_COMMANDS = [infra, config]
 
 
 def build_parser() -> argparse.ArgumentParser:
