@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from harrier import __version__
-from harrier.cli import config, infra
+from harrier.cli import config, flow, infra
 
 __all__ = ["main"]
 
-_COMMANDS = [infra, config]
+_COMMANDS = [infra, config, flow]
 
 
 def build_parser() -> argparse.ArgumentParser:
