@@ -151,7 +151,7 @@ class WorkerSettings(Section):
     """The worker's thread pool and asyncio lane."""
 
     threads: NonNegativeInt = 0
-    async_concurrency: PositiveInt = 256
+    async_concurrency: PositiveInt = 1024
 
     def effective_threads(self) -> int:
         """Size of the thread pool: ``threads``, or 8 x the CPU count when 0."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harrier.cli.config_check import run
+from harrier.cli.config import run
 
 
 def test_prints_effective_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,99 @@
+"""The run context: what a task's `run` gets besides its rendered properties.
+
+It carries the task run's logger and metrics, internal storage, a private working
+directory, and the cancellation signal. Cancellation (a kill request or a timeout) sets the
+signal and kills every subprocess the task attached, so a blocking task stops even when it
+is waiting on a child process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+from harrier.core.messages import WorkerTask
+from harrier.storage.base import Storage
+from harrier.storage.uris import task_file_uri
+from harrier.worker.logs import TaskLogger
+from harrier.worker.metrics import TaskMetrics
+
+__all__ = ["RunContext"]
+
+
+class RunContext:
+    """Services for one task run; `run` functions use it, never the worker itself."""
+
+    def __init__(self, record: WorkerTask, logger: TaskLogger, metrics: TaskMetrics, storage: Storage) -> None:
+        self.record = record
+        self.logger = logger
+        self.metrics = metrics
+        self.storage = storage
+        self.warnings: list[str] = []
+        self._cancelled = threading.Event()
+        self._processes: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+        self._working_dir: Path | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the run was asked to stop (killed or timed out)."""
+        return self._cancelled.is_set()
+
+    def cancel(self) -> None:
+        """Ask the run to stop: set the signal and kill its subprocesses (and their children)."""
+        self._cancelled.set()
+        with self._lock:
+            processes = list(self._processes)
+        for process in processes:
+            _kill_group(process)
+
+    def attach_process(self, process: subprocess.Popen[bytes]) -> None:
+        """Register a subprocess (started with `start_new_session=True`) to kill on cancel."""
+        with self._lock:
+            self._processes.add(process)
+        if self.cancelled:
+            _kill_group(process)
+
+    def detach_process(self, process: subprocess.Popen[bytes]) -> None:
+        """Forget a subprocess that has ended."""
+        with self._lock:
+            self._processes.discard(process)
+
+    def working_dir(self) -> Path:
+        """A private folder for this run, created on first use and removed when the run ends."""
+        if self._working_dir is None:
+            self._working_dir = Path(tempfile.mkdtemp(prefix=f"harrier-{self.record.task_id}-"))
+        return self._working_dir
+
+    def warn(self, reason: str) -> None:
+        """End the run in WARNING instead of SUCCESS, for `reason`."""
+        self.warnings.append(reason)
+
+    def file_uri(self, name: str) -> str:
+        """The internal storage URI of file `name` of this task run."""
+        record = self.record
+        return task_file_uri(record.namespace, record.flow_id, record.execution_id, record.task_id, record.task_run_id, name)
+
+    def store_file(self, name: str, path: Path) -> str:
+        """Copy a local file into internal storage as `name`; return its `storage://` URI."""
+        return self.storage.put(self.file_uri(name), path)
+
+    def close(self) -> None:
+        """Remove the working directory."""
+        if self._working_dir is not None:
+            shutil.rmtree(self._working_dir, ignore_errors=True)
+            self._working_dir = None
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()

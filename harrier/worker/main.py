@@ -1,0 +1,28 @@
+"""`run_worker(settings)`: what `harrier server worker` calls."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from harrier.config.settings import Settings
+from harrier.worker.runner import Worker
+
+__all__ = ["run_worker"]
+
+logger = logging.getLogger("harrier.worker")
+
+
+def run_worker(settings: Settings, *, shutdown_grace_s: float = 30.0) -> None:
+    """Run a worker until SIGTERM or SIGINT, then let running tasks finish (or release them)."""
+    worker = Worker(settings, shutdown_grace_s=shutdown_grace_s)
+    if threading.current_thread() is threading.main_thread():
+        def request_stop(signum: int, _: FrameType | None) -> None:
+            logger.info("received %s: stopping", signal.Signals(signum).name)
+            worker.stop()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+    worker.run()
