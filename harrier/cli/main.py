@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from harrier import __version__
-from harrier.cli import config, flow, infra
+from harrier.cli import config, flow, infra, server
 
 __all__ = ["main"]
 
-_COMMANDS = [infra, config, flow]
+_COMMANDS = [infra, config, flow, server]
 
 
 def build_parser() -> argparse.ArgumentParser:

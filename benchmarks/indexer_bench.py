@@ -1,0 +1,318 @@
+"""Indexer figures: log lines/s end to end, and list-executions query time at scale.
+
+1. Log throughput: an indexer runs (its own process, as in production) on fresh topics; a
+   producer emits N LogEntry records to `logs` as fast as it can (a task emitting lines);
+   the clock stops when Elasticsearch counts all N as searchable. Lines/s = N / elapsed.
+2. List-executions: M execution documents bulk-loaded into the executions index, then the
+   webserver's list query (filters, sort, page, capped total) timed over many calls.
+3. faust-streaming against the plain confluent-kafka batching consumer: both read and decode
+   the same pre-produced log records in batches of 5,000 (no Elasticsearch), faust as a real
+   worker process with `stream.take(5000, within=0.5)`. The topic is uncompressed, because
+   aiokafka (under faust) cannot read Harrier's lz4 topics without the extra `lz4` package.
+
+Usage: python -m benchmarks.indexer_bench [--lines 100000] [--executions 200000]
+       [--bootstrap 127.0.0.1:9092] [--es http://127.0.0.1:9200] [--write benchmarks/RESULTS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import subprocess
+import sys
+import random
+import statistics
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import orjson
+from elasticsearch import Elasticsearch
+
+from benchmarks.results import write_section
+from harrier.config import Settings
+from harrier.core.messages import LogEntry
+from harrier.core.tasks.base import LogLevel
+from harrier.indexer.actions import Action
+from harrier.indexer.bulk import BulkShipper
+from harrier.indexer.documents import execution_document
+from harrier.indexer.indices import IndexNames
+from harrier.indexer.queries import ExecutionFilter, HistoryQueries
+from harrier.indexer.runner import run_indexer
+from harrier.indexer.templates import install_templates
+from harrier.topics import ModelSerde, build_specs, create_admin, create_producer, ensure_topics
+from harrier.topics.serdes import encode_key
+from harrier.topics.specs import TopicSpec
+
+LOG_SERDE = ModelSerde("log", LogEntry)
+STATES = ("SUCCESS", "SUCCESS", "SUCCESS", "FAILED", "RUNNING", "WARNING", "KILLED")
+
+
+def bench_settings(bootstrap: str, es_url: str, batch_size: int) -> Settings:
+    run = uuid.uuid4().hex[:8]
+    return Settings.model_validate({
+        "kafka": {"bootstrap-servers": bootstrap},
+        "topics": {"prefix": f"bench-{run}.", "partitions": 4},
+        "elasticsearch": {"hosts": [es_url], "index-prefix": f"bench-{run}-"},
+        "indexer": {"batch-size": batch_size, "flush-interval-ms": 200, "batch-bytes": 16 * 2**20},
+    })
+
+
+def _indexer_process(settings_json: bytes, stop: multiprocessing.synchronize.Event) -> None:
+    import threading
+
+    settings = Settings.model_validate_json(settings_json)
+    local = threading.Event()
+    threading.Thread(target=lambda: (stop.wait(), local.set()), daemon=True).start()
+    run_indexer(settings, local)
+
+
+def log_throughput(settings: Settings, lines: int) -> dict[str, float]:
+    """Produce `lines` log records and wait until all are searchable; return the rates."""
+    ensure_topics(create_admin(settings), build_specs(settings).values())
+    es = Elasticsearch(settings.elasticsearch.hosts)
+    names = IndexNames(settings.elasticsearch.index_prefix)
+    stop = multiprocessing.Event()
+    indexer = multiprocessing.Process(
+        target=_indexer_process, args=(settings.model_dump_json(by_alias=True).encode(), stop)
+    )
+    indexer.start()
+    producer = create_producer(settings, "bench-logs", {"linger.ms": 20, "batch.size": 1_000_000})
+    topic = settings.topics.prefix + "logs"
+    # Warm-up: the indexer joins its group and indexes one line before the clock starts.
+    _produce(producer, topic, 1, "warmup")
+    _wait_count(es, names, 1, timeout_s=120)
+    started = time.perf_counter()
+    _produce(producer, topic, lines, "run")
+    produced = time.perf_counter() - started
+    _wait_count(es, names, lines + 1, timeout_s=600)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    indexer.join(30)
+    es.indices.delete(index=names.pattern("logs"))
+    return {"lines": lines, "produce_s": produced, "elapsed_s": elapsed, "lines_per_s": lines / elapsed}
+
+
+def _produce(producer, topic: str, count: int, tag: str) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(timezone.utc)
+    executions = [f"{tag}-{i:04d}" for i in range(200)]
+    for n in range(count):
+        execution_id = executions[n % len(executions)]
+        entry = LogEntry(
+            execution_id=execution_id, namespace="bench.logs", flow_id="emitter", task_id="emit",
+            task_run_id=f"{execution_id}-t", attempt=1, level=LogLevel.INFO,
+            timestamp=now + timedelta(microseconds=n), message=f"line {n} of the benchmark emitter task",
+        )
+        while True:
+            try:
+                producer.produce(topic, LOG_SERDE.encode(entry), encode_key(execution_id))
+                break
+            except BufferError:
+                producer.poll(0.05)
+    producer.flush(60)
+
+
+def _wait_count(es: Elasticsearch, names: IndexNames, expected: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    count = 0
+    while time.monotonic() < deadline:
+        # 404/503 until the first daily index exists and its shard has started.
+        count = es.options(ignore_status=(404, 503)).count(index=names.pattern("logs")).get("count", 0)
+        if count >= expected:
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"only {count} of {expected} lines searchable after {timeout_s} s")
+
+
+def list_executions(settings: Settings, count: int, calls: int) -> dict[str, float]:
+    """Load `count` execution documents, then time the list query (p50/p99 over `calls`)."""
+    es = Elasticsearch(settings.elasticsearch.hosts, request_timeout=120)
+    names = IndexNames(settings.elasticsearch.index_prefix)
+    install_templates(es, names)
+    shipper = BulkShipper(es, timeout_s=120)
+    rng = random.Random(7)
+    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    loaded = time.perf_counter()
+    for first in range(0, count, 5000):
+        actions = []
+        for n in range(first, min(first + 5000, count)):
+            started = base + timedelta(seconds=n * 7)
+            snapshot = {
+                "id": f"exec-{n:07d}", "namespace": f"bench.team{n % 10}", "flow_id": f"flow-{n % 50}",
+                "flow_revision": 1, "state": rng.choice(STATES), "history": [],
+                "labels": {"env": rng.choice(("prod", "dev")), "owner": f"o{n % 20}"},
+                "created_at": started.isoformat(), "ended_at": (started + timedelta(seconds=3)).isoformat(),
+                "inputs": {"n": n}, "task_runs": [],
+            }
+            document = execution_document(snapshot, snapshot["id"], 0)
+            actions.append(Action(names.executions, snapshot["id"], orjson.dumps(document), 1))
+        outcome = shipper.ship(actions)
+        if not outcome.complete or outcome.refused:
+            raise RuntimeError(f"bulk load failed: {outcome}")
+    es.indices.refresh(index=names.executions)
+    load_s = time.perf_counter() - loaded
+    queries = HistoryQueries(es, names)
+    shapes = {
+        "no filter": ExecutionFilter(),
+        "namespace + state": ExecutionFilter(namespace="bench.team3", states=("FAILED",)),
+        "flow + label + 30-day range": ExecutionFilter(
+            flow_id="flow-7", labels={"env": "prod"}, start=base, end=base + timedelta(days=30)
+        ),
+    }
+    figures: dict[str, float] = {"executions": count, "load_s": load_s}
+    for shape, where in shapes.items():
+        samples = []
+        for call in range(calls):
+            page = 1 + call % 5
+            t0 = time.perf_counter()
+            result = queries.executions(where, page=page, size=25)
+            samples.append(time.perf_counter() - t0)
+        figures[f"{shape} p50_ms"] = statistics.median(samples) * 1000
+        figures[f"{shape} p99_ms"] = sorted(samples)[int(calls * 0.99) - 1] * 1000
+        figures[f"{shape} total"] = result.total.value
+        figures[f"{shape} exact"] = result.total.exact
+    es.indices.delete(index=names.executions)
+    return figures
+
+
+_FAUST_WORKER = """
+import sys, time, orjson, faust
+topic_name, total, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+app = faust.App("harrier-faust-probe", broker="kafka://" + sys.argv[4], store="memory://",
+                topic_disable_leader=True, web_enabled=False, consumer_auto_offset_reset="earliest",
+                datadir=out + ".data")
+topic = app.topic(topic_name, value_type=bytes, value_serializer="raw", key_serializer="raw")
+state = {"n": 0, "t0": None}
+
+@app.agent(topic)
+async def decode(stream):
+    async for batch in stream.take(5000, within=0.5):
+        state["t0"] = state["t0"] or time.perf_counter()
+        for value in batch:
+            orjson.loads(value)
+        state["n"] += len(batch)
+        if state["n"] == total:
+            with open(out, "w") as f:
+                f.write(str(time.perf_counter() - state["t0"]))
+
+sys.argv = [sys.argv[0], "worker", "-l", "warn"]
+app.main()
+"""
+
+
+def faust_versus_confluent(bootstrap: str, records: int) -> dict[str, float]:
+    """Records/s read and decoded in batches of 5,000 by faust-streaming and by confluent-kafka."""
+    from confluent_kafka import Consumer
+
+    run = uuid.uuid4().hex[:8]
+    settings = Settings.model_validate({"kafka": {"bootstrap-servers": bootstrap}})
+    topic = f"bench-{run}.faust-probe"
+    spec = TopicSpec("logs", topic, 4, 1, "delete", 3_600_000, 2**20, "producer")
+    ensure_topics(create_admin(settings), [spec])
+    producer = create_producer(settings, "bench-faust", {"linger.ms": 20, "compression.type": "none"})
+    _produce(producer, topic, records, "faust")
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{run}-ck",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    seen, started = 0, 0.0
+    while seen < records:
+        batch = consumer.consume(5000, 0.5)
+        if batch and not started:
+            started = time.perf_counter()
+        for record in batch:
+            orjson.loads(record.value())  # type: ignore[arg-type]
+        seen += len(batch)
+    confluent_s = time.perf_counter() - started
+    consumer.close()
+
+    out = f"/tmp/harrier-faust-probe-{run}"
+    worker = subprocess.Popen([sys.executable, "-c", _FAUST_WORKER, topic, str(records), out, bootstrap],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 600
+        while not (os.path.exists(out) and os.path.getsize(out)) and time.monotonic() < deadline:
+            if worker.poll() is not None:
+                raise RuntimeError(f"the faust worker exited with {worker.returncode}")
+            time.sleep(0.5)
+        with open(out) as result:
+            faust_s = float(result.read())
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    return {"records": records, "confluent_per_s": records / confluent_s, "faust_per_s": records / faust_s}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--es", default="http://127.0.0.1:9200")
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--executions", type=int, default=200_000)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--faust-records", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3, help="log throughput runs (the box is shared)")
+    parser.add_argument("--write", metavar="RESULTS_MD")
+    args = parser.parse_args()
+
+    runs = []
+    for _ in range(args.repeat):
+        logs = log_throughput(bench_settings(args.bootstrap, args.es, args.batch_size), args.lines)
+        print(f"logs: {logs['lines']:,} lines searchable in {logs['elapsed_s']:.2f} s "
+              f"(produced in {logs['produce_s']:.2f} s): {logs['lines_per_s']:,.0f} lines/s")
+        runs.append(logs)
+    listing = list_executions(bench_settings(args.bootstrap, args.es, args.batch_size), args.executions, args.calls)
+    for key, value in listing.items():
+        print(f"executions: {key}: {value:,.2f}" if isinstance(value, float) else f"executions: {key}: {value}")
+    faust = faust_versus_confluent(args.bootstrap, args.faust_records)
+    print(f"consumer only: confluent-kafka {faust['confluent_per_s']:,.0f}/s, faust-streaming {faust['faust_per_s']:,.0f}/s")
+    if args.write:
+        write_section(args.write, "Indexer", _command(args), _body(args, runs, listing, faust))
+
+
+def _command(args: argparse.Namespace) -> str:
+    return (f"python -m benchmarks.indexer_bench --lines {args.lines} --batch-size {args.batch_size} "
+            f"--repeat {args.repeat} --executions {args.executions} --calls {args.calls} "
+            f"--faust-records {args.faust_records} "
+            f"--write {args.write}")
+
+
+def _body(args: argparse.Namespace, runs: list[dict[str, float]], listing: dict[str, float],
+          faust: dict[str, float]) -> str:
+    rows = [
+        "| log lines, end to end (produce -> searchable), indexer process, "
+        f"batch {args.batch_size:,}, 4 partitions | lines | seconds | lines/s |",
+        "|---|---|---|---|",
+    ]
+    rows += [
+        f"| run {n} | {int(logs['lines']):,} | {logs['elapsed_s']:.2f} | {logs['lines_per_s']:,.0f} |"
+        for n, logs in enumerate(runs, 1)
+    ]
+    rows += [
+        "",
+        f"List executions, {int(listing['executions']):,} documents (bulk-loaded in {listing['load_s']:.1f} s), "
+        f"page size 25, pages 1-5, {args.calls} calls each:",
+        "",
+        "| filter | p50 | p99 | total reported |",
+        "|---|---|---|---|",
+    ]
+    for shape in ("no filter", "namespace + state", "flow + label + 30-day range"):
+        exact = "" if listing[f"{shape} exact"] else "+ (capped)"
+        rows.append(f"| {shape} | {listing[f'{shape} p50_ms']:.1f} ms | {listing[f'{shape} p99_ms']:.1f} ms | "
+                    f"{int(listing[f'{shape} total']):,}{exact} |")
+    rows += [
+        "",
+        f"Consumer alone (read + decode {int(faust['records']):,} log records in batches of 5,000, no Elasticsearch):",
+        "",
+        "| consumer | records/s |",
+        "|---|---|",
+        f"| confluent-kafka `consume(5000)` | {faust['confluent_per_s']:,.0f} |",
+        f"| faust-streaming 0.15.3 `stream.take(5000, within=0.5)` | {faust['faust_per_s']:,.0f} |",
+    ]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The Flow model: what a flow YAML document declares."""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Any
+
+from pydantic import Field, PrivateAttr, SerializeAsAny, field_validator
+
+from harrier.core.inputs import Input, InputType
+from harrier.core.models import Model
+from harrier.core.plugin_defaults import PluginDefault
+from harrier.core.properties import Id, Labels
+from harrier.core.tasks.base import AnyTask, Task
+from harrier.core.triggers import Trigger
+
+__all__ = ["Concurrency", "ConcurrencyBehavior", "Flow", "FlowOutput"]
+
+_NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+class ConcurrencyBehavior(enum.StrEnum):
+    """What happens to a new execution when the flow's concurrency limit is reached."""
+
+    QUEUE = "QUEUE"
+    CANCEL = "CANCEL"
+    FAIL = "FAIL"
+
+
+class Concurrency(Model):
+    """At most `limit` running executions of the flow; `behavior` decides about the others."""
+
+    limit: int = Field(ge=1)
+    behavior: ConcurrencyBehavior = ConcurrencyBehavior.QUEUE
+
+
+class FlowOutput(Model):
+    """A flow output: a value rendered when the execution ends."""
+
+    id: Id
+    type: InputType = InputType.STRING
+    value: Any
+    description: str | None = None
+    required: bool = True
+
+
+class Flow(Model):
+    """A flow: its identity, inputs, tasks, error handlers, triggers and settings."""
+
+    id: Id
+    namespace: str
+    revision: int | None = Field(default=None, ge=1)
+    description: str | None = None
+    labels: Labels = Field(default_factory=dict)
+    inputs: list[Input] | None = None
+    variables: dict[str, Any] | None = None
+    tasks: list[AnyTask] = Field(min_length=1)
+    errors: list[AnyTask] | None = None
+    finally_: list[AnyTask] | None = Field(default=None, alias="finally")
+    triggers: list[SerializeAsAny[Trigger]] | None = None
+    outputs: list[FlowOutput] | None = None
+    concurrency: Concurrency | None = None
+    plugin_defaults: list[PluginDefault] | None = None
+    disabled: bool = False
+
+    _source: str | None = PrivateAttr(default=None)
+    _index: Any = PrivateAttr(default=None)
+
+    @field_validator("namespace")
+    @classmethod
+    def _check_namespace(cls, value: str) -> str:
+        if not _NAMESPACE.match(value):
+            raise ValueError(f"invalid namespace {value!r}: use lowercase letters, digits, '.', '_' and '-'")
+        return value
+
+    @property
+    def uid(self) -> str:
+        """`namespace/id`, the flow's key on the flows topic."""
+        return f"{self.namespace}/{self.id}"
+
+    @property
+    def source(self) -> str | None:
+        """The YAML text the flow was parsed from, when it came from text."""
+        return self._source
+
+    @property
+    def index(self) -> Any:
+        """The flow's task index (a `harrier.core.tree.FlowIndex`), built on first use."""
+        if self._index is None:
+            from harrier.core.tree import FlowIndex
+
+            self._index = FlowIndex(self)
+        return self._index
+
+    def task(self, task_id: str) -> Task:
+        """The task with id `task_id` anywhere in the flow; KeyError if there is none."""
+        return self.index.task(task_id)

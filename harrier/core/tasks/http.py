@@ -1,0 +1,27 @@
+"""The HTTP Request task."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from harrier.core.properties import DynBool, DynDict, DynStr
+from harrier.core.tasks.base import Task
+
+__all__ = ["Request"]
+
+
+class Request(Task):
+    """Send an HTTP request to `uri`; outputs carry the status code, headers and body."""
+
+    type_name: ClassVar[str] = "Request"
+    type_aliases: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.http.Request",)
+
+    uri: DynStr
+    method: DynStr = "GET"
+    body: DynStr | None = None
+    headers: DynDict | None = None
+    form_data: DynDict | None = None
+    content_type: DynStr | None = None
+    options: dict[str, Any] | None = None
+    allow_failed: DynBool = False
+    encrypt_body: bool = False

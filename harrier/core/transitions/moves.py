@@ -1,0 +1,83 @@
+"""Moving one task run: dispatch an attempt to a worker, retry it, end it.
+
+When a task run ends, its parent is marked so the step evaluates it again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harrier.core.exceptions import HarrierExpressionError
+from harrier.core.executions import Attempt, TaskRun
+from harrier.core.messages import WorkerTask
+from harrier.core.states import State
+from harrier.core.tasks.base import LogLevel, Task
+from harrier.core.transitions.contexts import render_for, worker_context
+from harrier.core.transitions.retries import retry_delay
+from harrier.core.transitions.run import Run
+from harrier.core.transitions.values import as_duration
+
+__all__ = ["child_execution_id", "dispatch", "fail", "fail_attempt", "finish"]
+
+
+def child_execution_id(tr: TaskRun) -> str:
+    """The id of the execution a Subflow task run starts (stable for one attempt)."""
+    return f"{tr.id}-{len(tr.attempts)}"
+
+
+def finish(run: Run, tr: TaskRun, state: State, **changes: Any) -> TaskRun:
+    """End `tr` in `state` and mark its parent for evaluation."""
+    run.disarm(tr.id)
+    tr = run.put(tr.moved(state, run.now, **changes))
+    run.mark(tr)
+    return tr
+
+
+def fail(run: Run, tr: TaskRun, error: str, task: Task | None = None) -> TaskRun:
+    """End `tr` failed (WARNING when its task allows failure) and log the error."""
+    task = task or run.plan.task(tr.task_id)
+    run.log(LogLevel.ERROR, error, tr)
+    return finish(run, tr, State.WARNING if task.allow_failure else State.FAILED, error=error)
+
+
+def fail_attempt(run: Run, tr: TaskRun, task: Task, error: str) -> TaskRun:
+    """The current attempt failed: retry after the policy's back-off, or fail the task run."""
+    delay = retry_delay(task.retry, tr, run.now)
+    if delay is None:
+        return fail(run, tr, error, task)
+    run.log(LogLevel.WARN, f"attempt {len(tr.attempts)} failed, retrying in {delay}: {error}", tr)
+    run.disarm(tr.id)
+    run.arm("retry", tr.id, run.now + delay)
+    return run.put(tr.moved(State.RETRYING, run.now, error=error))
+
+
+def dispatch(run: Run, tr: TaskRun, task: Task) -> TaskRun:
+    """Start a new attempt of a runnable task: emit its worker task and arm its timeout."""
+    number = len(tr.attempts) + 1
+    timeout = None
+    if task.timeout is not None:
+        try:
+            timeout = as_duration(render_for(run, tr, task, task.timeout, f"{task.id}.timeout"), f"{task.id}.timeout")
+        except (HarrierExpressionError, ValueError) as exc:
+            return fail(run, tr, str(exc), task)
+    attempt = Attempt(number=number, state=State.RUNNING, started_at=run.now)
+    tr = run.put(tr.moved(State.RUNNING, run.now, attempts=(*tr.attempts, attempt), error=None))
+    ex = run.execution
+    run.worker_tasks.append(
+        WorkerTask(
+            execution_id=ex.id,
+            task_run_id=tr.id,
+            task_id=task.id,
+            attempt=number,
+            namespace=ex.namespace,
+            flow_id=ex.flow_id,
+            flow_revision=ex.flow_revision,
+            value=tr.value,
+            task=run.plan.raw(task),
+            context=worker_context(run, tr, task),
+            created_at=run.now,
+        )
+    )
+    if timeout is not None:
+        run.arm("timeout", tr.id, run.now + timeout, number)
+    return tr

@@ -1,0 +1,150 @@
+"""Trigger declarations: Schedule, Flow, Webhook and the Kafka triggers.
+
+Like tasks, each trigger type declares only its own properties; the scheduler and the
+webserver give them behaviour. No Kafka client is imported here: the Kafka triggers are
+plain declarations.
+"""
+
+from __future__ import annotations
+
+import enum
+import zoneinfo
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any, ClassVar, Literal
+
+from croniter import croniter
+from pydantic import Field, ValidationInfo, field_validator
+
+from harrier.core.properties import DynStr, Duration
+from harrier.core.tasks.base import Plugin
+
+__all__ = ["BUILTIN_TRIGGERS", "FlowTrigger", "KafkaRealtimeTrigger", "KafkaTrigger", "Schedule", "SerdeType", "Trigger", "Webhook"]
+
+_CORE = "io.kestra.plugin.core.trigger."
+
+
+class Trigger(Plugin):
+    """Base of every trigger type."""
+
+    conditions: list[dict[str, Any]] | None = None
+    stop_after: list[str] | None = None
+
+
+class Schedule(Trigger):
+    """Start an execution on a cron schedule."""
+
+    type_name: ClassVar[str] = "Schedule"
+    type_aliases: ClassVar[tuple[str, ...]] = (_CORE + "Schedule", "io.kestra.core.models.triggers.types.Schedule")
+
+    # withSeconds comes first so the cron check can read it.
+    with_seconds: bool = False
+    cron: str
+    timezone: str = "Etc/UTC"
+    backfill: dict[str, Any] | None = None
+    inputs: dict[str, Any] | None = None
+    late_maximum_delay: Duration | None = None
+    recover_missed_schedules: Literal["ALL", "NONE", "LAST"] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}") from None
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _check_cron(cls, value: str, info: ValidationInfo) -> str:
+        with_seconds = bool(info.data.get("with_seconds"))
+        expected = 6 if with_seconds else 5
+        shaped = value.strip().startswith("@") or len(value.split()) == expected
+        if not (shaped and croniter.is_valid(value, second_at_beginning=with_seconds)):
+            hint = "6 fields (withSeconds is set)" if with_seconds else "5 fields, like '0 * * * *'"
+            raise ValueError(f"invalid cron expression {value!r}: expected {hint}")
+        return value
+
+
+class FlowTrigger(Trigger):
+    """Start an execution when other executions end (filtered by conditions or preconditions)."""
+
+    type_name: ClassVar[str] = "Flow"
+    type_aliases: ClassVar[tuple[str, ...]] = (_CORE + "Flow", "io.kestra.core.models.triggers.types.Flow")
+
+    inputs: dict[str, Any] | None = None
+    preconditions: dict[str, Any] | None = None
+    states: list[str] | None = None
+
+
+class Webhook(Trigger):
+    """Start an execution on `POST|GET /api/v1/executions/webhook/{namespace}/{flowId}/{key}`."""
+
+    type_name: ClassVar[str] = "Webhook"
+    type_aliases: ClassVar[tuple[str, ...]] = (_CORE + "Webhook", "io.kestra.core.models.triggers.types.Webhook")
+
+    key: DynStr = Field(min_length=1, max_length=256)
+    wait: bool = False
+    return_outputs: bool = False
+
+
+class SerdeType(enum.StrEnum):
+    """Kafka key/value deserializers, as Kestra names them."""
+
+    STRING = "STRING"
+    INTEGER = "INTEGER"
+    FLOAT = "FLOAT"
+    DOUBLE = "DOUBLE"
+    LONG = "LONG"
+    SHORT = "SHORT"
+    BYTE_ARRAY = "BYTE_ARRAY"
+    BYTE_BUFFER = "BYTE_BUFFER"
+    BYTES = "BYTES"
+    UUID = "UUID"
+    VOID = "VOID"
+    AVRO = "AVRO"
+    JSON = "JSON"
+
+
+class _KafkaConsumer(Trigger):
+    properties: dict[str, Any]
+    topic: str | list[str] | None = None
+    topic_pattern: str | None = None
+    group_id: str | None = None
+    partitions: list[int] | None = None
+    key_deserializer: SerdeType = SerdeType.STRING
+    value_deserializer: SerdeType = SerdeType.STRING
+    serde_properties: dict[str, Any] | None = None
+    since: str | None = None
+
+    @classmethod
+    def raw_problems(cls, data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """Exactly one topic source, and a broker to reach."""
+        if ("topic" in data) == ("topicPattern" in data):
+            yield (), "set exactly one of topic or topicPattern"
+        properties = data.get("properties")
+        if isinstance(properties, dict) and "bootstrap.servers" not in properties:
+            yield ("properties",), "properties needs bootstrap.servers"
+
+
+class KafkaRealtimeTrigger(_KafkaConsumer):
+    """Start one execution per Kafka record, as soon as it arrives."""
+
+    type_name: ClassVar[str] = "kafka.RealtimeTrigger"
+    type_aliases: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.kafka.RealtimeTrigger",)
+
+
+class KafkaTrigger(_KafkaConsumer):
+    """Poll Kafka every `interval` and start one execution per batch of records."""
+
+    type_name: ClassVar[str] = "kafka.Trigger"
+    type_aliases: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.kafka.Trigger",)
+
+    interval: Duration = timedelta(minutes=1)
+    max_records: int | None = Field(default=None, ge=1)
+    max_duration: Duration | None = None
+    poll_duration: Duration | None = None
+
+
+BUILTIN_TRIGGERS: tuple[type[Trigger], ...] = (Schedule, FlowTrigger, Webhook, KafkaRealtimeTrigger, KafkaTrigger)

@@ -1,0 +1,111 @@
+"""Changelog restore: replay ``execution-states`` partition p into task p's store.
+
+One restore consumer per stream process, assigned (not subscribed) to the changelog
+partitions of the tasks being restored, reading committed records only. The end of a
+partition is its last stable offset, which is what a read_committed watermark query returns:
+a zombie's open transaction cannot make the restore wait, and the records after it are not
+ours to read (they abort or commit before the partition's input is processed).
+
+The restorer never blocks the loop for long: ``step`` consumes one batch, so the stream
+process keeps polling its group consumer (heartbeats, rebalances) while it restores. The
+tasks' input partitions stay paused until their restore completes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from harrier.executor.tasks import StreamTask, TaskState
+
+__all__ = ["ChangelogRestorer"]
+
+logger = logging.getLogger("harrier.executor")
+
+BATCH = 10_000
+
+
+class ChangelogRestorer:
+    """Restores tasks' stores and hands each task back when its changelog is replayed."""
+
+    def __init__(
+        self,
+        consumer: Consumer,
+        changelog_topic: str,
+        on_restored: Callable[[StreamTask], None],
+        timeout_s: float = 30.0,
+    ) -> None:
+        self._consumer = consumer
+        self._topic = changelog_topic
+        self._on_restored = on_restored
+        self._timeout_s = timeout_s
+        self._active: dict[int, StreamTask] = {}
+        self._ends: dict[int, int] = {}
+        self._started: dict[int, float] = {}
+
+    @property
+    def restoring(self) -> bool:
+        """True while some task's changelog is being replayed."""
+        return bool(self._active)
+
+    def add(self, task: StreamTask) -> None:
+        """Start restoring ``task`` (in RESTORING state) from the changelog's beginning."""
+        partition = task.partition
+        low, high = self._consumer.get_watermark_offsets(
+            TopicPartition(self._topic, partition), timeout=self._timeout_s, cached=False
+        )
+        if high <= low:
+            self._finish(task, records=0, started=time.monotonic())
+            return
+        self._active[partition] = task
+        self._ends[partition] = high
+        self._started[partition] = time.monotonic()
+        start = TopicPartition(self._topic, partition, OFFSET_BEGINNING)
+        self._consumer.incremental_assign([start])
+
+    def remove(self, partition: int) -> None:
+        """Stop restoring ``partition`` (its task was revoked)."""
+        if self._active.pop(partition, None) is not None:
+            del self._ends[partition], self._started[partition]
+            self._consumer.incremental_unassign([TopicPartition(self._topic, partition)])
+
+    def step(self, timeout_s: float) -> None:
+        """Apply one batch of changelog records; finish the tasks that reached their end."""
+        for message in self._consumer.consume(BATCH, timeout_s):
+            if message.error() is not None:
+                logger.warning("changelog %s: %s", self._topic, message.error())
+                continue
+            task = self._active.get(message.partition())
+            key = message.key()
+            if task is None or key is None:
+                continue
+            try:
+                task.store.restore(key.decode(), message.value())
+            except Exception as exc:  # noqa: BLE001 - one bad snapshot must not block the rest
+                logger.error(
+                    "changelog %s[%d] offset %d: cannot decode state of %r, skipped: %s",
+                    self._topic, message.partition(), message.offset(), key, exc,
+                )
+        positions = self._consumer.position(
+            [TopicPartition(self._topic, partition) for partition in self._active]
+        )
+        for position in positions:
+            partition = position.partition
+            if position.offset >= self._ends[partition]:
+                task = self._active.pop(partition)
+                started = self._started.pop(partition)
+                del self._ends[partition]
+                self._consumer.incremental_unassign([TopicPartition(self._topic, partition)])
+                self._finish(task, records=len(task.store), started=started)
+
+    def _finish(self, task: StreamTask, records: int, started: float) -> None:
+        task.store.rebuild_timers()
+        task.transition(TaskState.RUNNING)
+        logger.info(
+            "partition %d restored: %d states, %d timers in %.3f s",
+            task.partition, records, len(task.store.timers), time.monotonic() - started,
+        )
+        self._on_restored(task)

@@ -1,0 +1,141 @@
+"""A stream task: partition p of every input topic, its store, and its lifecycle.
+
+::
+
+    RESTORING ---> RUNNING ---> REVOKED
+        |   ^---------'            ^
+        |   (rewind after an       |
+        |    aborted transaction)  |
+        '--------------------------'
+
+Input records are processed only in RUNNING; the store is written by the restorer only in
+RESTORING; a REVOKED task is dropped and never used again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from enum import Enum
+
+from confluent_kafka import Message, TopicPartition
+
+from harrier.executor.exceptions import StoreError
+from harrier.executor.processing import InputRecord, Processor, StateCodec
+from harrier.executor.sink import RecordSink
+from harrier.executor.store import PartitionStore
+from harrier.topics.serdes import decode_key
+
+__all__ = ["StreamTask", "TaskState"]
+
+logger = logging.getLogger("harrier.executor")
+
+
+class TaskState(Enum):
+    """Lifecycle of a stream task; ``TRANSITIONS`` lists the allowed moves."""
+
+    RESTORING = "restoring"
+    RUNNING = "running"
+    REVOKED = "revoked"
+
+
+TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
+    TaskState.RESTORING: frozenset({TaskState.RUNNING, TaskState.REVOKED}),
+    TaskState.RUNNING: frozenset({TaskState.RESTORING, TaskState.REVOKED}),
+    TaskState.REVOKED: frozenset(),
+}
+
+
+class StreamTask:
+    """Runs the processor over one partition number of the co-partitioned inputs."""
+
+    __slots__ = ("_changelog", "_processor", "_sink", "inputs", "partition", "state", "store")
+
+    def __init__(
+        self,
+        partition: int,
+        inputs: list[TopicPartition],
+        processor: Processor,
+        sink: RecordSink,
+        changelog_topic: str,
+    ) -> None:
+        self.partition = partition
+        self.inputs = inputs
+        self._processor = processor
+        self._sink = sink
+        self._changelog = changelog_topic
+        self.state = TaskState.RESTORING
+        self.store = PartitionStore(partition, processor.codec)
+
+    def transition(self, target: TaskState) -> None:
+        """Move to ``target``; ``StoreError`` if the lifecycle does not allow it."""
+        if target not in TRANSITIONS[self.state]:
+            raise StoreError(
+                f"partition {self.partition}: cannot go from {self.state.value} "
+                f"to {target.value}"
+            )
+        self.state = target
+
+    def rewind(self, codec: StateCodec) -> None:
+        """Drop the store's uncommitted state: back to RESTORING with an empty store."""
+        self.transition(TaskState.RESTORING)
+        self.store = PartitionStore(self.partition, codec)
+
+    def process(self, message: Message, source: str) -> None:
+        """Decode, process and emit one input record; a failure dead-letters it."""
+        raw = message.value()
+        try:
+            key = decode_key(message.key())
+            value = None if raw is None else self._processor.decode(source, raw)
+        except Exception as exc:  # noqa: BLE001 - any decode failure is the record's fault
+            self._sink.dead_letter(message, exc)
+            return
+        record = InputRecord(
+            source, key, value, self.partition, message.offset(), message.timestamp()[1]
+        )
+        store = self.store
+        store.begin()
+        try:
+            outputs = self._processor.process(record, store)
+            self._sink.check(outputs)
+        except Exception as exc:  # noqa: BLE001 - the record is dead-lettered, the partition flows
+            store.rollback()
+            logger.warning(
+                "partition %d offset %d of %s: %s: %s",
+                self.partition, message.offset(), message.topic(), type(exc).__name__, exc,
+            )
+            self._sink.dead_letter(message, exc)
+            return
+        store.complete()
+        if outputs:
+            self._sink.send_all(outputs)
+
+    def punctuate(self, now: float) -> None:
+        """Fire the timers due at ``now`` (epoch seconds)."""
+        store = self.store
+        due = store.timers.pop_due(now)
+        if not due:
+            return
+        moment = datetime.fromtimestamp(now, UTC)
+        for key in due:
+            store.begin()
+            try:
+                outputs = self._processor.punctuate(key, moment, store)
+                self._sink.check(outputs)
+            except Exception as exc:  # noqa: BLE001 - one failing timer must not stop the others
+                store.rollback()
+                state = store.get(key)
+                encoded = None if state is None else self._processor.codec.encode(state)
+                self._sink.dead_timer(key, encoded, self._changelog, self.partition, exc)
+                continue
+            store.complete()
+            if outputs:
+                self._sink.send_all(outputs)
+
+    def write_changelog(self) -> None:
+        """Produce every dirty state of the store to the changelog partition."""
+        if not self.store.dirty:
+            return
+        changelog = self._sink.changelog
+        for key, value in self.store.changelog():
+            changelog(self._changelog, self.partition, key, value)

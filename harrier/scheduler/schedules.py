@@ -1,0 +1,133 @@
+"""One evaluation of a Schedule trigger: which executions to create and the state after it.
+
+Pure: the state, the parsed declaration and the time go in; the new state and the create
+commands come out. Backfill ticks fire in batches of ``backfill_batch`` per evaluation, next
+to the regular schedule, and do not take the lock. Regular ticks take the lock unless the
+trigger allows concurrent executions, in which case every due tick fires at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from harrier.core.messages import CreateExecution
+from harrier.core.triggers import Schedule
+from harrier.scheduler.cron import CronSchedule, cron_schedule
+from harrier.scheduler.firing import schedule_execution
+from harrier.scheduler.state import BackfillProgress, TriggerState
+from harrier.scheduler.ticks import LatePolicy, plan_backfill, plan_ticks
+
+__all__ = ["ScheduleStep", "evaluate_schedule", "first_next_date", "start_backfill"]
+
+_EPSILON = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleStep:
+    """The outcome of one evaluation."""
+
+    state: TriggerState
+    executions: tuple[CreateExecution, ...]
+    dropped: bool = False
+
+
+def cron_of(schedule: Schedule) -> CronSchedule:
+    """The cron arithmetic of a Schedule declaration."""
+    return cron_schedule(schedule.cron, schedule.timezone, schedule.with_seconds)
+
+
+def first_next_date(schedule: Schedule, now: datetime) -> datetime:
+    """The first tick a new Schedule waits for: the next one after ``now``."""
+    return cron_of(schedule).next_after(now)
+
+
+def start_backfill(schedule: Schedule, current: BackfillProgress | None, now: datetime) -> BackfillProgress | None:
+    """The backfill progress for the declaration's ``backfill`` (kept when it did not change)."""
+    declared = schedule.backfill
+    if not declared:
+        return None
+    start = _instant(declared.get("start"), "backfill.start")
+    end = _instant(declared["end"], "backfill.end") if declared.get("end") else None
+    paused = bool(declared.get("paused", False))
+    if current is not None and current.start == start and (end is None or current.end == end):
+        return current.model_copy(update={"paused": paused}) if current.paused != paused else current
+    end = end or now
+    if end < start:
+        raise ValueError(f"backfill.end {end.isoformat()} is before backfill.start {start.isoformat()}")
+    return BackfillProgress(
+        start=start,
+        end=end,
+        current=start,
+        paused=paused,
+        inputs=declared.get("inputs") or {},
+        labels={str(k): str(v) for k, v in (declared.get("labels") or {}).items()},
+    )
+
+
+def evaluate_schedule(
+    state: TriggerState,
+    schedule: Schedule,
+    now: datetime,
+    *,
+    tolerance: timedelta,
+    default_policy: LatePolicy,
+    allow_concurrent: bool,
+    backfill_batch: int = 100,
+) -> ScheduleStep:
+    """Fire the backfill ticks and the due ticks of ``state``'s Schedule at ``now``."""
+    cron = cron_of(schedule)
+    inputs: dict[str, Any] = dict(schedule.inputs or {})
+    executions: list[CreateExecution] = []
+    updates: dict[str, Any] = {}
+
+    backfill = state.backfill
+    if backfill is not None and not backfill.paused and not backfill.done:
+        ticks, backfill = plan_backfill(cron, backfill, backfill_batch)
+        for tick in ticks:
+            previous = cron.last_at_or_before(tick - _EPSILON)
+            executions.append(schedule_execution(
+                state, tick, previous, cron.next_after(tick), now,
+                inputs={**inputs, **backfill.inputs}, backfill=True, labels=backfill.labels,
+            ))
+        updates["backfill"] = backfill
+
+    dropped = False
+    if state.execution_id is None and state.next_date is not None and state.next_date <= now:
+        policy = LatePolicy(schedule.recover_missed_schedules or default_policy)
+        plan = plan_ticks(
+            cron, state.next_date, now, policy=policy, tolerance=tolerance,
+            late_maximum_delay=schedule.late_maximum_delay,
+        )
+        dropped = plan.dropped
+        fire, following = plan.fire, plan.next_date
+        if fire and not allow_concurrent:
+            # One execution at a time: the later due ticks wait for the lock to be released.
+            fire, following = fire[:1], cron.next_after(fire[0])
+        for tick in fire:
+            previous = cron.last_at_or_before(tick - _EPSILON)
+            executions.append(schedule_execution(state, tick, previous, cron.next_after(tick), now, inputs=inputs))
+        updates["next_date"] = following
+        if fire and not allow_concurrent:
+            updates["execution_id"] = executions[-1].execution_id
+            updates["locked_at"] = now
+    if updates:
+        updates["updated_at"] = now
+        state = state.model_copy(update=updates)
+    return ScheduleStep(state, tuple(executions), dropped)
+
+
+def _instant(value: Any, where: str) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{where}: {value!r} is not an ISO-8601 date-time") from None
+    else:
+        raise ValueError(f"{where}: expected an ISO-8601 date-time, got {type(value).__name__}")
+    if parsed.tzinfo is None:
+        raise ValueError(f"{where}: {value!r} has no timezone offset")
+    return parsed

@@ -1,0 +1,91 @@
+"""The webhook endpoint's logic, without HTTP: a request in, a CreateExecution out.
+
+The webserver answers ``/api/v1/executions/webhook/{namespace}/{flowId}/{key}`` by calling
+``webhook_execution`` and sending the command on ``executions``; the errors carry the HTTP
+status to answer. An unknown flow and a wrong key give the same 404, so keys cannot be
+probed flow by flow.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from harrier.core.exceptions import HarrierExpressionError
+from harrier.core.expressions import environment_variables, render_text
+from harrier.core.flows import Flow
+from harrier.core.messages import CreateExecution
+from harrier.core.triggers import Webhook
+from harrier.scheduler.exceptions import WebhookDisabled, WebhookError, WebhookNotFound
+from harrier.scheduler.executionids import execution_id
+
+__all__ = ["find_webhook", "webhook_execution"]
+
+
+def find_webhook(flow: Flow, key: str) -> Webhook | None:
+    """The flow's Webhook trigger whose key is ``key`` (compared in constant time), if any."""
+    for trigger in flow.triggers or ():
+        if isinstance(trigger, Webhook) and hmac.compare_digest(_key_of(flow, trigger).encode(), key.encode()):
+            return trigger
+    return None
+
+
+def webhook_execution(
+    lookup: Callable[[str, str], Flow | None] | Mapping[tuple[str, str], Flow],
+    namespace: str,
+    flow_id: str,
+    key: str,
+    *,
+    body: Any,
+    headers: Mapping[str, str],
+    query: Mapping[str, Any],
+    now: datetime,
+    disabled: frozenset[str] = frozenset(),
+    request_id: str | None = None,
+) -> CreateExecution:
+    """The execution a webhook call starts.
+
+    ``lookup`` finds the latest revision of a flow (a function or a mapping keyed by
+    ``(namespace, flow_id)``); ``disabled`` holds trigger uids disabled in the trigger state;
+    ``request_id`` makes the execution id reproducible (a random one otherwise).
+    """
+    flow = lookup(namespace, flow_id) if callable(lookup) else lookup.get((namespace, flow_id))
+    if flow is None:
+        raise WebhookNotFound(f"flow {namespace}/{flow_id} not found, or no webhook with that key")
+    trigger = find_webhook(flow, key)
+    if trigger is None:
+        raise WebhookNotFound(f"flow {namespace}/{flow_id} not found, or no webhook with that key")
+    uid = f"{namespace}/{flow_id}/{trigger.id}"
+    if flow.disabled:
+        raise WebhookDisabled(f"flow {namespace}/{flow_id} is disabled")
+    if getattr(trigger, "disabled", False) or uid in disabled:
+        raise WebhookDisabled(f"webhook trigger {uid} is disabled")
+    variables = {
+        "id": trigger.id,
+        "type": Webhook.type_name,
+        "body": body,
+        "headers": {name.lower(): value for name, value in headers.items()},
+        "parameters": dict(query),
+    }
+    return CreateExecution(
+        execution_id=execution_id(uid, "webhook", request_id or uuid.uuid4().hex),
+        namespace=namespace,
+        flow_id=flow_id,
+        revision=flow.revision,
+        trigger=variables,
+        created_at=now,
+    )
+
+
+def _key_of(flow: Flow, trigger: Webhook) -> str:
+    key = trigger.key
+    if "{{" not in key:
+        return key
+    context = {"flow": {"namespace": flow.namespace, "id": flow.id}, "envs": environment_variables()}
+    try:
+        return render_text(key, context, where=f"triggers.{trigger.id}.key")
+    except HarrierExpressionError as exc:
+        raise WebhookError(f"{flow.namespace}/{flow.id}: triggers.{trigger.id}.key: {exc.reason}") from None

@@ -1,0 +1,83 @@
+"""Authentication of the API: none, HTTP basic (users) or bearer tokens, from the settings.
+
+Only ``/api/v1`` (but the webhook, which checks its own key) and ``/metrics`` are guarded;
+``/health``, ``/ready`` and the OpenAPI document stay open for probes and tooling.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable, Coroutine
+from ipaddress import ip_address
+from typing import Any
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
+
+from harrier.config.settings import AuthSettings, WebserverSettings
+from harrier.webserver.exceptions import Unauthorized
+
+__all__ = ["auth_dependency", "warn_if_open"]
+
+logger = logging.getLogger("harrier.webserver")
+
+Check = Callable[..., Coroutine[Any, Any, None]]
+
+
+def auth_dependency(auth: AuthSettings) -> Check | None:
+    """The dependency that guards routes under ``auth``, or None when auth is off."""
+    if auth.mode == "basic":
+        return _basic(auth.users)
+    if auth.mode == "bearer":
+        return _bearer(auth.tokens)
+    return None
+
+
+def warn_if_open(webserver: WebserverSettings) -> None:
+    """Log loudly when the API is served without authentication beyond the loopback."""
+    if webserver.auth.mode == "none" and not _loopback(webserver.host):
+        logger.warning(
+            "webserver listens on %s with auth mode none: anyone who reaches it can deploy and run "
+            "flows; set webserver.auth.mode to basic or bearer",
+            webserver.host,
+        )
+
+
+def _basic(users: dict[str, str]) -> Check:
+    scheme = HTTPBasic(auto_error=False)
+    known = {name.encode(): password.encode() for name, password in users.items()}
+
+    async def check(credentials: HTTPBasicCredentials | None = Depends(scheme)) -> None:
+        if credentials is None:
+            raise Unauthorized("authentication required: send HTTP basic credentials", "Basic")
+        expected = known.get(credentials.username.encode())
+        # Compare even for an unknown user so timing does not tell which users exist.
+        matched = hmac.compare_digest(expected or b"\0", credentials.password.encode())
+        if expected is None or not matched:
+            raise Unauthorized("invalid username or password", "Basic")
+
+    return check
+
+
+def _bearer(tokens: list[str]) -> Check:
+    scheme = HTTPBearer(auto_error=False)
+    known = [token.encode() for token in tokens]
+
+    async def check(credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> None:
+        if credentials is None:
+            raise Unauthorized("authentication required: send Authorization: Bearer <token>", "Bearer")
+        given = credentials.credentials.encode()
+        if not any(hmac.compare_digest(token, given) for token in known):
+            raise Unauthorized("invalid bearer token", "Bearer")
+
+    return check
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False

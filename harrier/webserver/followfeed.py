@@ -1,0 +1,108 @@
+"""The follow feed: the ONE consumer of ``execution-states`` and ``logs`` in a webserver process.
+
+It reads every partition of both topics from the moment it starts, remembers the latest
+snapshot of each execution (``SnapshotCache``), and hands the events of followed executions
+to the ``FanOut`` on the event loop, one hand-over per poll batch. Records of executions
+nobody follows cost a key decode and, for snapshots, a slice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from confluent_kafka import Consumer
+
+from harrier.topics.exceptions import DecodeError
+from harrier.topics.serdes import decode_key
+from harrier.webserver.assignment import assign_all
+from harrier.webserver.fanout import Event, FanOut, execution_event
+from harrier.webserver.payloads import envelope_payload, snapshot_state
+from harrier.webserver.snapshots import SnapshotCache
+
+__all__ = ["FollowFeed"]
+
+logger = logging.getLogger("harrier.webserver")
+
+_BATCH = 1000
+_POLL_S = 0.02
+
+
+class FollowFeed:
+    """Reads execution snapshots and log lines in a thread and feeds the fan-out."""
+
+    def __init__(
+        self,
+        consumer: Consumer,
+        states_topic: str,
+        logs_topic: str,
+        fanout: FanOut,
+        snapshots: SnapshotCache,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self._consumer = consumer
+        self._states_topic = states_topic
+        self._logs_topic = logs_topic
+        self._fanout = fanout
+        self._snapshots = snapshots
+        self._loop = loop
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.records = 0
+        self.undecodable = 0
+
+    def start(self) -> None:
+        """Assign both topics from their current end and start the thread."""
+        try:
+            assign_all(self._consumer, [self._states_topic, self._logs_topic], from_end=True)
+        except BaseException:
+            self._consumer.close()
+            raise
+        self._thread = threading.Thread(target=self._run, name="harrier-follow-feed", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread and close the consumer."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._consumer.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            messages = self._consumer.consume(_BATCH, _POLL_S)
+            if not messages:
+                continue
+            events: list[Event] = []
+            for message in messages:
+                if message.error() is not None:
+                    logger.warning("follow feed: %s", message.error())
+                    continue
+                self.records += 1
+                try:
+                    event = self._event(message.topic(), message.key(), message.value())
+                except (DecodeError, ValueError) as exc:
+                    self.undecodable += 1
+                    logger.warning("follow feed: skipping undecodable record: %s", exc)
+                    continue
+                if event is not None:
+                    events.append(event)
+            if events and not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(self._fanout.deliver, events)
+
+    def _event(self, topic: str | None, key: bytes | None, value: bytes | None) -> Event | None:
+        if value is None:
+            # A tombstone only means the executor forgot a finished execution.
+            return None
+        execution_id = decode_key(key)
+        if topic == self._states_topic:
+            data = envelope_payload(value)
+            self._snapshots.put(execution_id, data)
+            if not self._fanout.wants(execution_id):
+                return None
+            _, state = snapshot_state(data)
+            return execution_event(execution_id, data, state)
+        if not self._fanout.wants(execution_id):
+            return None
+        return Event("log", execution_id, envelope_payload(value))

@@ -1,0 +1,93 @@
+"""``GET /api/v1/executions/{id}/follow``: an execution's snapshots and logs as Server-Sent Events.
+
+Events: ``execution`` (a snapshot, the current one first), ``log`` (a log line), and a last
+``end`` once the execution is terminal and a short grace for trailing logs has passed, or
+``dropped`` when this client fell too far behind. Every stream is served from the process's
+one follow feed; opening a stream never opens a Kafka consumer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends
+from starlette.responses import StreamingResponse
+
+from harrier.webserver.exceptions import NotFound
+from harrier.webserver.fanout import Event, Follower, execution_event
+from harrier.webserver.lookups import find_snapshot
+from harrier.webserver.payloads import snapshot_state
+from harrier.webserver.schemas import ErrorBody
+from harrier.webserver.services import Services, services
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/executions", tags=["executions"])
+
+_KEEPALIVE = b": keep-alive\n\n"
+_END = b"event: end\ndata: {}\n\n"
+_DROPPED = b'event: dropped\ndata: {"message":"this client fell too far behind and was dropped; reconnect"}\n\n'
+
+
+@router.get(
+    "/{execution_id}/follow",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream"},
+        404: {"model": ErrorBody, "description": "No such execution appeared in time"},
+    },
+)
+async def follow_execution(execution_id: str, svc: Services = Depends(services)) -> StreamingResponse:
+    """Stream the execution's state changes and log lines until it ends."""
+    follower = svc.fanout.follow(execution_id)
+    try:
+        first = await _first_events(svc, follower)
+    except BaseException:
+        svc.fanout.unfollow(follower)
+        raise
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(_stream(svc, follower, first), media_type="text/event-stream", headers=headers)
+
+
+async def _first_events(svc: Services, follower: Follower) -> list[Event]:
+    """The current snapshot, or whatever arrives first for an execution not seen yet."""
+    execution_id = follower.execution_id
+    data = await find_snapshot(svc, execution_id)
+    if data is not None:
+        return [execution_event(execution_id, data, snapshot_state(data)[1])]
+    # Just created (the executor has not written it yet), or unknown: wait a little.
+    events = await follower.take(svc.options.follow_unknown_wait_s)
+    if not events:
+        raise NotFound(f"execution {execution_id} not found")
+    return events
+
+
+async def _stream(svc: Services, follower: Follower, first: list[Event]) -> AsyncIterator[bytes]:
+    options = svc.options
+    initial = first[0].data if first[0].kind == "execution" else None
+    ends_at: float | None = None
+    events = first
+    try:
+        while True:
+            for event in events:
+                if initial is not None and event is not first[0] and event.data == initial:
+                    # Read as the current snapshot and delivered too: send it once.
+                    initial = None
+                    continue
+                yield event.frame
+                if event.kind == "execution":
+                    # A restart moves a terminal execution back to running: follow on.
+                    ends_at = time.monotonic() + options.follow_grace_s if event.terminal else None
+            if follower.dropped:
+                yield _DROPPED
+                return
+            if ends_at is not None and time.monotonic() >= ends_at:
+                yield _END
+                return
+            wait = options.follow_keepalive_s if ends_at is None else max(0.0, ends_at - time.monotonic())
+            events = await follower.take(wait)
+            if not events and ends_at is None and not follower.dropped:
+                yield _KEEPALIVE
+    finally:
+        svc.fanout.unfollow(follower)

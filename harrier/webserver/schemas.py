@@ -1,0 +1,111 @@
+"""Response bodies as the OpenAPI document describes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from harrier.core.exceptions import Problem
+from harrier.indexer.queries import Page
+
+__all__ = [
+    "CommandAccepted",
+    "ErrorBody",
+    "ExecutionBody",
+    "FlowBody",
+    "PageBody",
+    "ProblemBody",
+    "ValidationBody",
+    "page_body",
+    "problem_body",
+]
+
+
+class ProblemBody(BaseModel):
+    """One problem of a flow document: where (line, column, path) and what."""
+
+    line: int
+    column: int
+    path: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error: a one-line ``message``; invalid flows and inputs add their ``problems``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message: str
+    problems: list[ProblemBody] | list[str] | None = None
+
+
+class FlowBody(BaseModel):
+    """A deployed flow revision."""
+
+    namespace: str
+    id: str
+    revision: int
+    source: str
+    description: str | None = None
+    labels: dict[str, str] = {}
+    disabled: bool = False
+
+
+class ValidationBody(BaseModel):
+    """The outcome of validating a flow without deploying it."""
+
+    valid: bool
+    namespace: str | None = None
+    id: str | None = None
+    problems: list[ProblemBody]
+
+
+class ExecutionBody(BaseModel):
+    """An execution snapshot (the executor's model; only the common fields are listed)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    namespace: str
+    flow_id: str
+    flow_revision: int | None = None
+    state: str
+    inputs: dict[str, Any] = {}
+    labels: dict[str, str] = {}
+    outputs: dict[str, Any] | None = None
+    created_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+class PageBody(BaseModel):
+    """One page of search results; follow ``next_cursor`` for the next page."""
+
+    items: list[dict[str, Any]]
+    total: int
+    total_exact: bool
+    next_cursor: str | None = None
+
+
+class CommandAccepted(BaseModel):
+    """A command was written to the ``executions`` topic; the executor applies it next."""
+
+    execution_id: str
+    command: str
+    message: str
+
+
+def page_body(page: Page) -> dict[str, Any]:
+    """A page of the history queries as a response body."""
+    return {
+        "items": page.items,
+        "total": page.total.value,
+        "total_exact": page.total.exact,
+        "next_cursor": page.next_cursor,
+    }
+
+
+def problem_body(problem: Problem) -> dict[str, Any]:
+    """A problem as JSON (the file name is the request's, so it is left out)."""
+    return {"line": problem.line, "column": problem.column, "path": problem.path, "message": problem.message}

@@ -1,0 +1,112 @@
+"""PartitionStore: journaled changes, dirty set, changelog, timers, restore."""
+
+from __future__ import annotations
+
+import pytest
+
+from runtime_fakes import Codec
+from harrier.executor import PartitionStore, StoreError
+
+
+def _store() -> PartitionStore:
+    return PartitionStore(3, Codec())
+
+
+def test_changes_outside_a_record_are_refused_with_the_partition_named() -> None:
+    store = _store()
+    with pytest.raises(StoreError, match="partition 3: store changes are only allowed"):
+        store.put("a", {"total": 1})
+    with pytest.raises(StoreError, match="partition 3: no record"):
+        store.complete()
+
+
+def test_completed_changes_are_dirty_until_marked_clean() -> None:
+    store = _store()
+    store.begin()
+    store.put("a", {"total": 1})
+    store.put("a", {"total": 2})
+    store.put("b", {"total": 5})
+    store.complete()
+    assert store.dirty
+    assert sorted(store.changelog()) == [("a", b'{"total":2}'), ("b", b'{"total":5}')]
+    store.mark_clean()
+    assert not store.dirty and list(store.changelog()) == []
+    assert store.get("a") == {"total": 2}
+
+
+def test_delete_writes_a_tombstone() -> None:
+    store = _store()
+    store.begin()
+    store.put("a", {"total": 1})
+    store.complete()
+    store.mark_clean()
+    store.begin()
+    store.delete("a")
+    store.complete()
+    assert "a" not in store
+    assert list(store.changelog()) == [("a", None)]
+
+
+def test_rollback_restores_states_and_the_dirty_set() -> None:
+    store = _store()
+    store.begin()
+    store.put("kept", {"total": 1})
+    store.complete()
+    store.mark_clean()
+    store.begin()
+    store.put("kept", {"total": 99})
+    store.put("new", {"total": 1})
+    store.rollback()
+    assert store.get("kept") == {"total": 1}
+    assert "new" not in store
+    assert not store.dirty
+
+
+def test_rollback_keeps_keys_that_were_dirty_before_the_record() -> None:
+    store = _store()
+    store.begin()
+    store.put("a", {"total": 1})
+    store.complete()
+    store.begin()
+    store.put("a", {"total": 2})
+    store.rollback()
+    assert list(store.changelog()) == [("a", b'{"total":1}')]
+
+
+def test_timers_follow_the_state_of_each_completed_key() -> None:
+    store = _store()
+    store.begin()
+    store.put("a", {"total": 1, "due": 100.0})
+    store.put("b", {"total": 1, "due": 50.0})
+    store.complete()
+    assert store.timers.next_due() == 50.0
+    store.begin()
+    store.delete("b")
+    store.put("a", {"total": 1, "due": None})
+    store.complete()
+    assert store.timers.next_due() is None
+
+
+def test_rolled_back_records_leave_timers_alone() -> None:
+    store = _store()
+    store.begin()
+    store.put("a", {"total": 1, "due": 100.0})
+    store.complete()
+    store.begin()
+    store.put("a", {"total": 1, "due": 5.0})
+    store.rollback()
+    assert store.timers.due_at("a") == 100.0
+
+
+def test_restore_applies_the_latest_record_per_key_and_rebuilds_timers() -> None:
+    store = _store()
+    store.restore("a", b'{"total":1,"due":10.0}')
+    store.restore("b", b'{"total":1}')
+    store.restore("a", b'{"total":2,"due":20.0}')
+    store.restore("b", None)
+    store.rebuild_timers()
+    assert store.get("a") == {"total": 2, "due": 20.0}
+    assert "b" not in store
+    assert not store.dirty
+    assert store.timers.pop_due(15.0) == []
+    assert store.timers.pop_due(20.0) == ["a"]

@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from scheduler_flows import flow_record
+
+from harrier.core.messages import CreateExecution
+from harrier.core.states import State
+from harrier.scheduler.partition import Lock, Output, TriggerPartition
+from harrier.scheduler.state import TRIGGER_STATE_SERDE
+from harrier.scheduler.ticks import LatePolicy
+from harrier.scheduler.upstream import ExecutionView
+
+UTC = timezone.utc
+T0 = datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC)
+EVERY_MINUTE = """  - id: minutely
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * *"
+    inputs: {size: 3}
+"""
+
+
+def running(*records, now: datetime = T0, **kwargs) -> TriggerPartition:
+    part = TriggerPartition(0, tolerance=timedelta(seconds=2), **kwargs)
+    for record in records:
+        part.stage_flow(record.uid, record)
+    part.start(now)
+    part.init_progress({0: 0})
+    return part
+
+
+def view(execution_id: str, state: State, *, flow_id: str = "up", namespace: str = "company.team",
+         transitions: int = 4, outputs: dict | None = None) -> ExecutionView:
+    return ExecutionView(execution_id, namespace, flow_id, 1, state, transitions, {"env": "prod"}, outputs, None)
+
+
+def states_of(outputs: list[Output]) -> dict[str, object]:
+    return {o.key: TRIGGER_STATE_SERDE.decode(o.value) for o in outputs if o.value and b'"trigger-state"' in o.value}
+
+
+def test_schedule_fires_on_tick_with_trigger_variables_and_locks() -> None:
+    part = running(flow_record("report", EVERY_MINUTE))
+    assert part.next_due() == datetime(2026, 1, 1, 12, 1, tzinfo=UTC).timestamp()
+    part.drain(with_progress=False)
+    part.tick(datetime(2026, 1, 1, 12, 0, 59, tzinfo=UTC))
+    assert part.drain(with_progress=False)[0] == []
+
+    tick = datetime(2026, 1, 1, 12, 1, tzinfo=UTC)
+    part.tick(tick + timedelta(milliseconds=300))
+    executions, outputs = part.drain(with_progress=False)
+    assert len(executions) == 1
+    created: CreateExecution = executions[0]
+    assert (created.namespace, created.flow_id, created.inputs) == ("company.team", "report", {"size": 3})
+    assert created.trigger == {
+        "id": "minutely", "type": "Schedule", "date": tick.isoformat(),
+        "next": (tick + timedelta(minutes=1)).isoformat(), "previous": (tick - timedelta(minutes=1)).isoformat(),
+    }
+    state = states_of(outputs)["company.team/report/minutely"]
+    assert state.execution_id == created.execution_id and state.next_date == tick + timedelta(minutes=1)
+    assert all(o.partition == 0 and o.topic == "triggers" for o in outputs)
+
+    # Locked: the next tick waits for the execution to end.
+    part.tick(tick + timedelta(minutes=1))
+    assert part.drain(with_progress=False)[0] == []
+    part.on_execution(0, 0, view(created.execution_id, State.SUCCESS, flow_id="report"), created.execution_id, tick + timedelta(minutes=1, seconds=1))
+    part.tick(tick + timedelta(minutes=1, seconds=1))
+    executions, _ = part.drain(with_progress=False)
+    assert [e.trigger["date"] for e in executions] == [(tick + timedelta(minutes=1)).isoformat()]
+
+
+def test_same_tick_gives_the_same_execution_id() -> None:
+    first, second = running(flow_record("report", EVERY_MINUTE)), running(flow_record("report", EVERY_MINUTE))
+    at = datetime(2026, 1, 1, 12, 1, 0, 500_000, tzinfo=UTC)
+    first.tick(at)
+    second.tick(at)
+    assert first.drain(with_progress=False)[0][0].execution_id == second.drain(with_progress=False)[0][0].execution_id
+
+
+def test_restart_restores_without_parsing_and_keeps_next_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    record = flow_record("report", EVERY_MINUTE)
+    first = running(record)
+    first.tick(datetime(2026, 1, 1, 12, 1, 0, 100_000, tzinfo=UTC))
+    _, outputs = first.drain(with_progress=True)
+
+    def no_parse(_record: object) -> list:
+        raise AssertionError("the flow was parsed again although its revision is known")
+
+    monkeypatch.setattr("harrier.scheduler.partition.declare_triggers", no_parse)
+    restored = TriggerPartition(0, tolerance=timedelta(seconds=2))
+    for output in outputs:
+        restored.restore(output.key, output.value)
+    restored.stage_flow(record.uid, record)
+    restored.start(datetime(2026, 1, 1, 12, 1, 30, tzinfo=UTC))
+    state = restored.states["company.team/report/minutely"]
+    assert state.next_date == datetime(2026, 1, 1, 12, 2, tzinfo=UTC)
+    assert restored.locked() == [Lock(state.uid, state.execution_id, datetime(2026, 1, 1, 12, 1, 0, 100_000, tzinfo=UTC))]
+    assert restored.progress == {0: 0}
+
+
+def test_new_revision_removes_dropped_triggers_and_keeps_schedule() -> None:
+    part = running(flow_record("report", EVERY_MINUTE + """  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: abc
+"""))
+    part.drain(with_progress=False)
+    part.apply_flow("company.team/report", flow_record("report", EVERY_MINUTE, revision=2), T0)
+    _, outputs = part.drain(with_progress=False)
+    assert {o.key: o.value is None for o in outputs} == {
+        "company.team/report/minutely": False, "company.team/report/hook": True,
+    }
+    assert part.states["company.team/report/minutely"].revision == 2
+    part.apply_flow("company.team/report", None, T0)
+    _, outputs = part.drain(with_progress=False)
+    assert [(o.key, o.value) for o in outputs] == [("company.team/report/minutely", None)]
+    assert part.next_due() is None
+
+
+def test_a_flow_without_triggers_is_remembered_by_a_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    bare = flow_record("bare", "  []\n")
+    part = running(bare)
+    _, outputs = part.drain(with_progress=False)
+    assert [o.key for o in outputs] == ["company.team/bare", "~progress/0"]
+
+    monkeypatch.setattr("harrier.scheduler.partition.declare_triggers", lambda _record: pytest.fail("parsed again"))
+    restored = TriggerPartition(0, tolerance=timedelta(seconds=2))
+    for output in outputs:
+        restored.restore(output.key, output.value)
+    restored.stage_flow(bare.uid, bare)
+    restored.start(T0)
+    assert restored.drain(with_progress=False) == ([], [])
+    monkeypatch.undo()
+
+    # Gaining triggers replaces the summary by states; losing them all brings it back.
+    restored.apply_flow(bare.uid, flow_record("bare", EVERY_MINUTE, revision=2), T0)
+    _, outputs = restored.drain(with_progress=False)
+    assert {o.key: o.value is None for o in outputs} == {"company.team/bare/minutely": False, "company.team/bare": True}
+    restored.apply_flow(bare.uid, flow_record("bare", "  []\n", revision=3), T0)
+    _, outputs = restored.drain(with_progress=False)
+    assert {o.key: o.value is None for o in outputs} == {"company.team/bare/minutely": True, "company.team/bare": False}
+
+
+def test_missed_ticks_policy_none_skips_to_the_future() -> None:
+    part = running(flow_record("report", EVERY_MINUTE.replace("    inputs", "    recoverMissedSchedules: NONE\n    inputs")))
+    part.tick(T0 + timedelta(minutes=10))
+    executions, outputs = part.drain(with_progress=False)
+    assert executions == []
+    assert states_of(outputs)["company.team/report/minutely"].next_date == datetime(2026, 1, 1, 12, 11, tzinfo=UTC)
+
+
+def test_backfill_creates_one_execution_per_tick_without_lock() -> None:
+    backfill = """    backfill:
+      start: "2026-01-01T09:00:00Z"
+      end: "2026-01-01T11:00:00Z"
+      labels: {source: backfill}
+"""
+    part = running(flow_record("report", EVERY_MINUTE.replace("* * * * *", "0 * * * *") + backfill), backfill_batch=2)
+    dates = []
+    for step in range(3):
+        part.tick(T0 + timedelta(seconds=step))
+        executions, _ = part.drain(with_progress=False)
+        dates += [(e.trigger["date"], e.trigger["backfill"], e.labels["source"]) for e in executions]
+    assert dates == [(f"2026-01-01T{h}:00:00+00:00", True, "backfill") for h in ("09", "10", "11")]
+    state = part.states["company.team/report/minutely"]
+    assert state.backfill.done and state.execution_id is None
+
+
+def test_flow_trigger_fires_once_per_terminal_state_with_upstream_variables() -> None:
+    trigger = """  - id: after-up
+    type: io.kestra.plugin.core.trigger.Flow
+    inputs:
+      day: "{{ trigger.outputs.day }}"
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionFlowCondition
+        namespace: company.team
+        flowId: up
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [SUCCESS, WARNING]
+"""
+    part = running(flow_record("down", trigger))
+    part.drain(with_progress=False)
+    part.on_execution(0, 0, view("e1", State.RUNNING), "e1", T0)
+    part.on_execution(0, 1, view("e1", State.SUCCESS, outputs={"day": "2026-01-01"}), "e1", T0)
+    part.on_execution(0, 2, view("e1", State.SUCCESS, outputs={"day": "2026-01-01"}), "e1", T0)
+    part.on_execution(0, 3, view("e2", State.FAILED), "e2", T0)
+    part.on_execution(0, 4, view("e3", State.SUCCESS, flow_id="other"), "e3", T0)
+    executions, outputs = part.drain(with_progress=False)
+    assert len(executions) == 1
+    assert executions[0].inputs == {"day": "2026-01-01"}
+    assert executions[0].trigger["executionId"] == "e1" and executions[0].trigger["state"] == "SUCCESS"
+    assert part.progress == {0: 5}
+    assert [o.key for o in outputs] == ["~progress/0"]
+
+
+def test_records_before_progress_are_ignored() -> None:
+    part = running(flow_record("down", """  - id: any
+    type: io.kestra.plugin.core.trigger.Flow
+"""))
+    part.init_progress({1: 10})
+    part.on_execution(1, 9, view("old", State.SUCCESS), "old", T0)
+    assert part.drain(with_progress=False)[0] == []
+    part.on_execution(1, 10, view("new", State.SUCCESS), "new", T0)
+    assert len(part.drain(with_progress=False)[0]) == 1
+
+
+def test_stop_after_disables_the_trigger() -> None:
+    part = running(flow_record("report", EVERY_MINUTE + "    stopAfter: [FAILED]\n"))
+    part.tick(datetime(2026, 1, 1, 12, 1, 0, 1, tzinfo=UTC))
+    created = part.drain(with_progress=False)[0][0]
+    part.on_execution(0, 0, view(created.execution_id, State.FAILED, flow_id="report"), created.execution_id, T0)
+    assert part.states["company.team/report/minutely"].disabled
+    part.tick(T0 + timedelta(hours=1))
+    assert part.drain(with_progress=False)[0] == [] and part.next_due() is None
+
+
+def test_default_policy_applies_when_trigger_has_none() -> None:
+    part = running(flow_record("report", EVERY_MINUTE), default_policy=LatePolicy.LAST)
+    part.tick(T0 + timedelta(minutes=10))
+    executions, _ = part.drain(with_progress=False)
+    assert [e.trigger["date"] for e in executions] == ["2026-01-01T12:10:00+00:00"]
+
+
+def test_conditions_on_a_schedule_are_refused_not_ignored(caplog: pytest.LogCaptureFixture) -> None:
+    part = running(flow_record("report", EVERY_MINUTE + """    conditions:
+      - type: io.kestra.plugin.core.condition.DayWeek
+        dayOfWeek: MONDAY
+"""))
+    assert "company.team/report/minutely" not in part.states and part.next_due() is None
+    assert "triggers.minutely.conditions: conditions are only supported on Flow triggers" in caplog.text
