@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 HARRIER := $(VENV)/bin/harrier
 
-.PHONY: install infra run test test-unit bench down clean
+.PHONY: install infra run stop test test-unit bench down clean
 
 install: $(VENV)/.installed
 
@@ -17,8 +17,24 @@ $(VENV)/.installed: pyproject.toml
 infra: install
 	$(HARRIER) infra up
 
+# The main job: local stack, `harrier server standalone` in the background (log in var/),
+# the examples deployed, one of them run with its logs and outputs printed.
 run: infra
-	$(HARRIER) infra status
+	@mkdir -p var
+	@if [ -f var/standalone.pid ] && kill -0 $$(cat var/standalone.pid) 2>/dev/null; then \
+	  echo "harrier standalone already running (pid $$(cat var/standalone.pid))"; \
+	else \
+	  nohup $(HARRIER) server standalone > var/standalone.log 2>&1 & echo $$! > var/standalone.pid; \
+	  echo "harrier standalone started (pid $$(cat var/standalone.pid), log var/standalone.log)"; \
+	fi
+	@for i in $$(seq 1 120); do curl -fs http://127.0.0.1:8080/ready >/dev/null 2>&1 && break; sleep 1; done; \
+	  curl -fs http://127.0.0.1:8080/ready >/dev/null || { echo "webserver not ready; see var/standalone.log"; tail -20 var/standalone.log; exit 1; }
+	$(HARRIER) flow deploy examples --namespace examples
+	$(HARRIER) execution run examples etl-http-jsonata --follow
+	@echo "Harrier is running: API http://127.0.0.1:8080/docs; stop it with 'make stop'."
+
+stop:
+	@if [ -f var/standalone.pid ]; then kill $$(cat var/standalone.pid) 2>/dev/null; rm -f var/standalone.pid; echo stopped; fi
 
 test: infra
 	$(PY) -m pytest -q -p no:cacheprovider
@@ -29,7 +45,7 @@ test-unit: install
 bench: infra
 	$(PY) -m benchmarks.kafka_floor --write benchmarks/RESULTS.md
 
-down:
+down: stop
 	-$(HARRIER) infra down
 
 clean: down

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+import yaml
+
+from harrier.cli.client import add_server_options, api, fail_on_error
 from harrier.core.validation import validate_files
 
 __all__ = ["add_parser"]
@@ -17,6 +21,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     validate = actions.add_parser("validate", help="check flow files; print every problem as file:line:col")
     validate.add_argument("paths", nargs="+", type=Path, metavar="FILE")
     validate.set_defaults(handler=run_validate)
+
+    deploy = actions.add_parser("deploy", help="deploy flow files or folders (all flows must be in NAMESPACE)")
+    deploy.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_FOLDER")
+    deploy.add_argument("--namespace", help="refuse flows of any other namespace")
+    add_server_options(deploy)
+    deploy.set_defaults(handler=run_deploy)
+
+    listing = actions.add_parser("list", help="list deployed flows")
+    listing.add_argument("--namespace")
+    add_server_options(listing)
+    listing.set_defaults(handler=run_list)
+
+    delete = actions.add_parser("delete", help="delete a flow")
+    delete.add_argument("namespace")
+    delete.add_argument("flow")
+    add_server_options(delete)
+    delete.set_defaults(handler=run_delete)
 
 
 def _flow_files(paths: list[Path]) -> list[Path]:
@@ -36,4 +57,42 @@ def run_validate(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) in {len({p.file for p in problems})} of {len(files)} file(s)")
         return 1
     print(f"{len(files)} flow(s) valid")
+    return 0
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    """Validate locally first (nothing is deployed if any file is bad), then deploy each file."""
+    files = _flow_files(args.paths)
+    if run_validate(argparse.Namespace(paths=files)) != 0:
+        return 1
+    sources = {path: path.read_text(encoding="utf-8") for path in files}
+    if args.namespace:
+        strangers = [p for p, text in sources.items() if yaml.safe_load(text).get("namespace") != args.namespace]
+        for path in strangers:
+            print(f"{path}: namespace is not {args.namespace}", file=sys.stderr)
+        if strangers:
+            return 1
+    with api(args) as client:
+        for path, source in sources.items():
+            response = client.post("/flows", content=source, headers={"Content-Type": "application/x-yaml"})
+            body = fail_on_error(response)
+            outcome = "created" if response.status_code == 201 else "updated or unchanged"
+            print(f"{body['namespace']}/{body['id']} revision {body['revision']} ({outcome}) <- {path}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """One line per deployed flow: namespace/id and latest revision."""
+    params = {"namespace": args.namespace} if args.namespace else {}
+    with api(args) as client:
+        for flow in fail_on_error(client.get("/flows", params=params)):
+            print(f"{flow['namespace']}/{flow['id']}\trevision {flow['revision']}")
+    return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    """Delete a flow (a tombstone on the flows topic)."""
+    with api(args) as client:
+        fail_on_error(client.delete(f"/flows/{args.namespace}/{args.flow}"))
+    print(f"deleted {args.namespace}/{args.flow}")
     return 0

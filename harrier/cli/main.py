@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from harrier import __version__
-from harrier.cli import config, flow, infra, server
+from harrier.cli import config, execution, flow, infra, server
 
 __all__ = ["main"]
 
-_COMMANDS = [infra, config, flow, server]
+_COMMANDS = [infra, config, flow, execution, server]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,7 +21,7 @@ __all__ = ["COMPONENTS", "add_parser"]
 # Entry points are imported on demand so one component never pays for another's imports.
 COMPONENTS: dict[str, str] = {
     "executor": "harrier.executor.app:run_executor",
-    "worker": "harrier.worker.app:run_worker",
+    "worker": "harrier.worker.main:run_worker",
     "scheduler": "harrier.scheduler.app:run_scheduler",
     "indexer": "harrier.indexer.runner:run_indexer",
     "webserver": "harrier.webserver.app:run_webserver",
@@ -35,6 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", action="append", default=[], metavar="FILE", help="YAML properties file")
     parser.add_argument("--without", action="append", default=[], choices=list(COMPONENTS),
                         help="standalone: leave this component out (repeatable)")
+    parser.add_argument("--no-ensure-topics", action="store_true", help="skip creating/checking the topics")
     parser.set_defaults(handler=run)
 
 
@@ -42,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     """Create the topics, then run the component in this process or supervise all of them."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings_or_exit(args.config)
-    ensure_topics(create_admin(settings), build_specs(settings).values())
+    if not args.no_ensure_topics:
+        ensure_topics(create_admin(settings), build_specs(settings).values())
     if args.component == "standalone":
         wanted = [c for c in COMPONENTS if c not in args.without]
         return _supervise(wanted, args.config)
@@ -55,7 +57,7 @@ def _supervise(components: list[str], config: list[str]) -> int:
     """Start each component as its own process; stop them all on Ctrl-C, SIGTERM or any exit."""
     extra = [arg for path in config for arg in ("--config", path)]
     children = {
-        name: subprocess.Popen([sys.executable, "-m", "harrier.cli.main", "server", name, *extra])
+        name: subprocess.Popen([sys.executable, "-m", "harrier.cli.main", "server", name, "--no-ensure-topics", *extra])
         for name in components
     }
     stopping = False

@@ -98,6 +98,7 @@ class TopicOverrides(Section):
     logs: TopicOverride = TopicOverride()
     metrics: TopicOverride = TopicOverride()
     triggers: TopicOverride = TopicOverride()
+    flow_slots: TopicOverride = TopicOverride()
     dead_letters: TopicOverride = TopicOverride()
 
     def for_topic(self, logical_name: str) -> TopicOverride:

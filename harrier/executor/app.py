@@ -1,11 +1,14 @@
-"""`harrier server executor`: the executor's stream processes under one supervisor."""
+"""`harrier server executor`: the executor's stream processes and the concurrency-limit owner."""
 
 from __future__ import annotations
 
 import functools
+import signal
+import threading
+from types import FrameType
 
 from harrier.config.settings import Settings
-from harrier.executor.processor import create_processor
+from harrier.executor.processor import AdmissionProcessor, create_processor
 from harrier.executor.runtime import RuntimeConfig
 from harrier.executor.supervisor import Supervisor
 
@@ -13,6 +16,36 @@ __all__ = ["run_executor"]
 
 
 def run_executor(settings: Settings) -> int:
-    """Run ``executor.stream-threads`` stream processes until SIGTERM; the exit code."""
-    config = RuntimeConfig(settings)
-    return Supervisor(config, functools.partial(create_processor, settings)).run()
+    """Run ``executor.stream-threads`` stream processes, plus one process owning the admissions
+    of concurrency-limited flows (`executions-by-flow` -> `flow-slots`), until SIGTERM."""
+    executions = Supervisor(RuntimeConfig(settings), functools.partial(create_processor, settings))
+    admissions = Supervisor(
+        RuntimeConfig(settings, application_id="executor-admissions", inputs=("executions-by-flow",),
+                      changelog="flow-slots"),
+        AdmissionProcessor,
+        processes=1,
+    )
+    codes: dict[str, int] = {}
+
+    def supervise(name: str, supervisor: Supervisor) -> None:
+        codes[name] = supervisor.run()
+        # One side giving up (bad topic layout) stops the other: the executor is one unit.
+        executions.request_stop()
+        admissions.request_stop()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        executions.request_stop()
+        admissions.request_stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    threads = [
+        threading.Thread(target=supervise, args=(name, sup), name=name)
+        for name, sup in (("executions", executions), ("admissions", admissions))
+    ]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            thread.join(0.2)
+    return max(codes.values(), default=0)

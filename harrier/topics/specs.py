@@ -58,6 +58,9 @@ _TEMPLATES: dict[str, _Template] = {
     "logs": _Template("delete", 7 * DAY_MS, 1 * MIB),
     "metrics": _Template("delete", 7 * DAY_MS, 1 * MIB),
     "triggers": _Template("compact", None, 1 * MIB, extra=_COMPACTED),
+    # Changelog of the concurrency-limit owner's store (running executions per limited flow);
+    # partitioned like executions-by-flow, its input.
+    "flow-slots": _Template("compact", None, 1 * MIB, extra=_COMPACTED),
     # Must hold any record of any other topic plus its error headers.
     "dead-letters": _Template("delete", 14 * DAY_MS, 0),
 }

@@ -2,9 +2,8 @@
 
 Admissions are repartitioned by flow: the executor sends them on `executions-by-flow`
 (keyed by flow uid) to an `AdmissionProcessor` run by a second runtime, which answers on
-`executions`. That runtime's store needs a compacted changelog; until the topic specs have
-a dedicated `flow-slots` topic, this test lends it the (compacted, otherwise unused under
-this test's private prefix) `triggers` topic.
+`executions`; that runtime's store has the compacted `flow-slots` changelog, as in
+`harrier.executor.app.run_executor`.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ pytestmark = pytest.mark.integration
 
 TOPICS = (
     "flows", "executions", "executions-by-flow", "worker-results", "execution-states", "worker-tasks",
-    "worker-controls", "logs", "metrics", "dead-letters", "triggers",
+    "worker-controls", "logs", "metrics", "dead-letters", "flow-slots",
 )
 TERMINAL = {"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED"}
 
@@ -96,7 +95,7 @@ def cluster(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> I
     assert helper.producer.flush(10) == 0
     executor = Supervisor(RuntimeConfig(settings, instance_id="conc"), functools.partial(create_processor, settings), processes=1)
     owner_config = RuntimeConfig(
-        settings, application_id="admissions", instance_id="conc", inputs=("executions-by-flow",), changelog="triggers"
+        settings, application_id="admissions", instance_id="conc", inputs=("executions-by-flow",), changelog="flow-slots"
     )
     owner = Supervisor(owner_config, AdmissionProcessor, processes=1)
     threads = [threading.Thread(target=s.run, daemon=True) for s in (executor, owner)]

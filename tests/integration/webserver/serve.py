@@ -1,7 +1,7 @@
 """Run a webserver in its own process for tests that measure it: ``python serve.py SETTINGS_JSON PORT``.
 
 Settings come as JSON (the kebab-case keys of the YAML properties); the test options of
-``conftest.TEST_OPTIONS`` apply.
+``webserver_stack.TEST_OPTIONS`` apply.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from conftest import TEST_OPTIONS  # noqa: E402
+from webserver_stack import TEST_OPTIONS  # noqa: E402
 
 from harrier.config.settings import Settings  # noqa: E402
 from harrier.webserver import run_webserver  # noqa: E402

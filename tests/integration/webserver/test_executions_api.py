@@ -7,7 +7,7 @@ import threading
 import httpx
 import pytest
 from confluent_kafka import Consumer, TopicPartition
-from conftest import Stack
+from webserver_stack import Stack
 
 from harrier.topics.clients import create_consumer
 from harrier.topics.serdes import decode_envelope

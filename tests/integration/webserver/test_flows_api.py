@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Stack
+from webserver_stack import Stack
 
 pytestmark = pytest.mark.integration
 
@@ -109,7 +109,7 @@ def test_list_and_search(stack: Stack) -> None:
 
 
 def test_a_restarted_webserver_rebuilds_the_flow_table_from_the_topic(stack: Stack) -> None:
-    from conftest import start_stack, stop_stack
+    from webserver_stack import start_stack, stop_stack
 
     stack.client.post("/api/v1/flows", content=flow_yaml("durable"), headers=YAML)
     stack.client.put("/api/v1/flows/company.team/durable", content=flow_yaml("durable", "v2"), headers=YAML)

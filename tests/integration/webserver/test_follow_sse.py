@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import orjson
 import pytest
-from conftest import Stack, start_stack, stop_stack
+from webserver_stack import Stack, start_stack, stop_stack
 
 from harrier.config.settings import Settings
 from harrier.webserver import WebserverOptions

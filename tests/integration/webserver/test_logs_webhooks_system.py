@@ -7,7 +7,7 @@ import threading
 import httpx
 import pytest
 from confluent_kafka import TopicPartition
-from conftest import Stack, make_settings, start_stack, stop_stack
+from webserver_stack import Stack, make_settings, start_stack, stop_stack
 
 from harrier.topics.clients import create_consumer
 from harrier.topics.serdes import decode_envelope

@@ -90,3 +90,14 @@ def test_notes_group_a_reason_shared_by_every_scenario_of_a_system() -> None:
     assert notes[0].startswith("Kestra 1.0.20 from Maven Central on H2")
     assert notes[1:] == ["harrier: not run: probe timed out", "kestra / five-ifs: refused flow",
                          "kestra / two-tasks: 3 still running"]
+
+
+def test_a_ladder_that_never_broke_is_a_floor_and_so_is_its_ratio() -> None:
+    rates = LADDER.steps(quick=True)
+    unbroken = ScenarioRun("two-tasks", "harrier", [_step(s.rate_per_min, 0.2) for s in rates])
+    figure = headline(unbroken, LADDER, quick=True)
+    assert figure.lower_bound and figure.text.startswith(">= 8,000 exec/min") and "the ladder's top" in figure.text
+    kestra = headline(ScenarioRun("two-tasks", "kestra", [_step(250, 0.3), _step(1000, 2.0)]), LADDER)
+    assert not kestra.lower_bound
+    assert ratio(figure, kestra) == ">= 32.00x rate"
+    assert ratio(kestra, figure) == "<= 0.03x rate"
