@@ -30,7 +30,8 @@ from harrier.core.messages import CreateExecution, WorkerResult
 from harrier.core.transitions import step
 from harrier.core.transitions.simulation import Outcome, Simulation
 from harrier.core.transitions.snapshots import SnapshotSizer
-from harrier.executor.processor import WORKER_TASK, ExecutionCodec
+from harrier.executor.processor import ExecutionCodec
+from harrier.topics.records import WORKER_TASK
 
 SEEDS = Path(__file__).resolve().parent.parent / "tests" / "flows" / "valid"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -28,7 +28,8 @@ from datetime import datetime, timedelta, timezone
 
 from benchmarks.results import write_section
 from harrier.core.validation import parse_flow
-from harrier.scheduler.flowrecords import FLOW_RECORD_SERDE, FlowRecord
+from harrier.core.messages import FlowRecord
+from harrier.topics.records import FLOW_RECORD
 from harrier.scheduler.partition import PartitionStatus, TriggerPartition
 from harrier.scheduler.state import TRIGGER_STATE_SERDE, TriggerState
 
@@ -66,7 +67,7 @@ def build_records(count: int) -> tuple[Records, Records]:
         p = _partition_of(uid)
         record = FlowRecord(namespace=namespace, id=flow_id, revision=1,
                             source=SOURCE.format(flow_id=flow_id, team=i % 100, minute=minute))
-        flows[p].append((uid, FLOW_RECORD_SERDE.encode(record)))
+        flows[p].append((uid, FLOW_RECORD.encode(record)))
         state = TriggerState(
             uid=f"{uid}/schedule", namespace=namespace, flow_id=flow_id, trigger_id="schedule", type="Schedule",
             revision=1, declaration={**declaration, "cron": f"{minute} * * * *"},
@@ -92,7 +93,7 @@ def start_up(flows: Records, triggers: Records) -> tuple[float, float, list[Trig
 
 def cold_per_flow(sample: int = 500) -> float:
     """CPU seconds per flow seen for the first time (YAML parsing, first next date)."""
-    flows = {0: [(f"bench.team0/cold-{i}", FLOW_RECORD_SERDE.encode(FlowRecord(
+    flows = {0: [(f"bench.team0/cold-{i}", FLOW_RECORD.encode(FlowRecord(
         namespace="bench.team0", id=f"cold-{i}", revision=1, source=SOURCE.format(flow_id=f"cold-{i}", team=0, minute=i % 60))))
         for i in range(sample)]}
     part = TriggerPartition(0, tolerance=timedelta(seconds=2))

@@ -8,6 +8,7 @@
 | WorkerControl    | worker-controls  | task run id    | executor              | every worker      |
 | LogEntry         | logs             | execution id   | worker, executor      | indexer, webserver|
 | MetricEntry      | metrics          | execution id   | worker                | indexer           |
+| FlowRecord       | flows            | namespace/id   | webserver             | executor, scheduler, indexer, webserver |
 
 Field names are snake_case on the wire; the envelope (`harrier.topics.serdes`) adds the
 schema version and the record kind.
@@ -25,6 +26,7 @@ from harrier.core.tasks.base import LogLevel
 
 __all__ = [
     "CreateExecution",
+    "FlowRecord",
     "ExecutionCommand",
     "KillExecution",
     "LogEntry",
@@ -43,6 +45,20 @@ class Message(BaseModel):
     """Base of every record model: unknown fields are errors, instances are not mutated."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FlowRecord(Message):
+    """One revision of a flow as deployed: its YAML source (a tombstone deletes the flow)."""
+
+    namespace: str
+    id: str
+    revision: int = Field(ge=1)
+    source: str
+
+    @property
+    def uid(self) -> str:
+        """`namespace/id`, the record's key."""
+        return f"{self.namespace}/{self.id}"
 
 
 class ParentRef(Message):

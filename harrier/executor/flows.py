@@ -21,39 +21,17 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPar
 from harrier.core.exceptions import FlowValidationError
 from harrier.core.flows import Flow
 from harrier.core.validation import parse_flow
-from pydantic import BaseModel, ConfigDict, Field
-
 from harrier.topics.exceptions import DecodeError
-from harrier.topics.serdes import ModelSerde, decode_key
+from harrier.topics.records import FLOW_RECORD
+from harrier.topics.serdes import decode_key
 
-__all__ = ["FLOW_RECORD", "KEEP_REVISIONS", "FlowFeed", "FlowRecord", "FlowTable"]
+__all__ = ["KEEP_REVISIONS", "FlowFeed", "FlowTable"]
 
 logger = logging.getLogger("harrier.executor.flows")
 
 KEEP_REVISIONS = 16
 
 
-class FlowRecord(BaseModel):
-    """A `flows` record: one revision of a flow's YAML source, envelope type `flow`.
-
-    The same shape as `harrier.scheduler.flowrecords.FlowRecord` (which the webserver
-    writes); declared here so the executor does not import the scheduler package.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    namespace: str
-    id: str
-    revision: int = Field(ge=1)
-    source: str
-
-    @property
-    def uid(self) -> str:
-        """`namespace/id`, the record's key."""
-        return f"{self.namespace}/{self.id}"
-
-
-FLOW_RECORD: ModelSerde[FlowRecord] = ModelSerde("flow", FlowRecord)
 
 
 class FlowTable:

@@ -39,7 +39,7 @@ from harrier.core.concurrency import (
 )
 from harrier.core.executions import Execution
 from harrier.core.flows import Flow
-from harrier.core.messages import CreateExecution, ExecutionCommand, LogEntry, WorkerControl, WorkerResult, WorkerTask
+from harrier.core.messages import CreateExecution, ExecutionCommand
 from harrier.core.transitions import StepResult, TimersDue, fail_oversize, reject, step
 from harrier.core.transitions.snapshots import SnapshotSizer
 from harrier.executor.exceptions import ExecutorError
@@ -48,6 +48,7 @@ from harrier.executor.processing import InputRecord, OutputRecord
 from harrier.executor.store import PartitionStore
 from harrier.topics.clients import create_consumer
 from harrier.topics.exceptions import DecodeError
+from harrier.topics.records import LOG, WORKER_CONTROL, WORKER_RESULT, WORKER_TASK, encode_command
 from harrier.topics.serdes import ENVELOPE_VERSION, ModelSerde, decode_envelope, encode_key
 from harrier.topics.specs import topic_name
 
@@ -58,14 +59,9 @@ __all__ = [
     "SnapshotTooLargeError",
     "UnknownFlowError",
     "create_processor",
-    "encode_command",
 ]
 
 EXECUTION_SERDE: ModelSerde[Execution] = ModelSerde("execution", Execution)
-WORKER_TASK = ModelSerde("worker-task", WorkerTask)
-WORKER_RESULT = ModelSerde("worker-result", WorkerResult)
-WORKER_CONTROL = ModelSerde("worker-control", WorkerControl)
-LOG = ModelSerde("log", LogEntry)
 
 _EXECUTION_PREFIX = b'{"v":%d,"type":"execution","data":' % ENVELOPE_VERSION
 _COMMANDS: TypeAdapter[Any] = TypeAdapter(
@@ -74,7 +70,6 @@ _COMMANDS: TypeAdapter[Any] = TypeAdapter(
 ADMISSION_REQUEST = ModelSerde("admission-request", AdmissionRequest)
 EXECUTION_RELEASED = ModelSerde("execution-released", ExecutionReleased)
 FLOW_SLOTS = ModelSerde("flow-slots", FlowSlots)
-_COMMAND_SERDES: dict[str, ModelSerde[Any]] = {}
 
 # How long a create for a flow not (yet) in the table waits for it: a flow deployed just
 # before its first execution may still be on its way through the flows topic.
@@ -88,13 +83,6 @@ class UnknownFlowError(ExecutorError):
 class SnapshotTooLargeError(ExecutorError):
     """An execution's snapshot stays over the size limit even once failed and slimmed."""
 
-
-def encode_command(command: Any) -> bytes:
-    """The envelope of an `executions` command: its `command` name is the envelope type."""
-    serde = _COMMAND_SERDES.get(command.command)
-    if serde is None:
-        serde = _COMMAND_SERDES[command.command] = ModelSerde(command.command, type(command))
-    return serde.encode(command)
 
 
 class ExecutionCodec:

@@ -12,7 +12,6 @@ from harrier.scheduler.exceptions import (
     WebhookError,
     WebhookNotFound,
 )
-from harrier.scheduler.flowrecords import FLOW_RECORD_SERDE, FlowRecord
 from harrier.scheduler.monitor import LockMonitor, StaleLock, find_stale_locks
 from harrier.scheduler.partition import TriggerPartition
 from harrier.scheduler.records import CREATE_EXECUTION_SERDE
@@ -24,11 +23,9 @@ from harrier.scheduler.webhooks import find_webhook, webhook_execution
 
 __all__ = [
     "CREATE_EXECUTION_SERDE",
-    "FLOW_RECORD_SERDE",
     "BackfillProgress",
     "Clock",
     "CronSchedule",
-    "FlowRecord",
     "FlowTriggers",
     "LatePolicy",
     "LockMonitor",

@@ -28,7 +28,8 @@ from harrier.core.triggers import FlowTrigger, KafkaRealtimeTrigger, KafkaTrigge
 from harrier.scheduler.declarations import Declarations, declare_triggers
 from harrier.scheduler.exceptions import TriggerDefinitionError
 from harrier.scheduler.firing import flow_trigger_execution, triggered_execution
-from harrier.scheduler.flowrecords import FLOW_RECORD_SERDE, FlowRecord
+from harrier.core.messages import FlowRecord
+from harrier.topics.records import FLOW_RECORD
 from harrier.scheduler.flowtriggers import FlowTriggerIndex
 from harrier.scheduler.heap import DueHeap
 from harrier.scheduler.schedules import evaluate_schedule
@@ -417,4 +418,4 @@ def _revision(record: FlowRecord | bytes) -> int:
 def _decoded(record: FlowRecord | bytes | None) -> FlowRecord | None:
     if record is None or isinstance(record, FlowRecord):
         return record
-    return FLOW_RECORD_SERDE.decode(record)
+    return FLOW_RECORD.decode(record)

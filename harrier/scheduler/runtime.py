@@ -28,7 +28,7 @@ from harrier.config.settings import Settings
 from harrier.core.triggers import KafkaTrigger
 from harrier.scheduler.clock import Clock, SystemClock
 from harrier.scheduler.exceptions import TopicLayoutError, TriggerDefinitionError
-from harrier.scheduler.flowrecords import FLOW_RECORD_SERDE
+from harrier.topics.records import FLOW_RECORD
 from harrier.scheduler.kafkatriggers import KafkaTriggerSource
 from harrier.scheduler.partition import PartitionStatus, TriggerPartition
 from harrier.scheduler.records import CREATE_EXECUTION_SERDE
@@ -188,7 +188,7 @@ class Scheduler:
                     # Decoded at start, and only if the revision is new to the trigger states.
                     part.stage_flow(key, value)
                     continue
-                record = None if value is None else FLOW_RECORD_SERDE.decode(value)
+                record = None if value is None else FLOW_RECORD.decode(value)
             except DecodeError as exc:
                 logger.error("flows[%d]@%d skipped: %s", p, message.offset(), exc.reason)
                 continue

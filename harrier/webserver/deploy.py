@@ -13,7 +13,8 @@ import enum
 from harrier.core.exceptions import Problem
 from harrier.core.flows import Flow
 from harrier.core.validation import validate_text
-from harrier.scheduler.flowrecords import FLOW_RECORD_SERDE, FlowRecord
+from harrier.core.messages import FlowRecord
+from harrier.topics.records import FLOW_RECORD
 from harrier.webserver.exceptions import NotFound, Unprocessable
 from harrier.webserver.flowtable import FlowTable
 from harrier.webserver.producer import AsyncProducer
@@ -75,7 +76,7 @@ class FlowDeployer:
                 return latest, DeployOutcome.UNCHANGED
             revision = latest.revision + 1 if latest is not None else 1
             record = FlowRecord(namespace=flow.namespace, id=flow.id, revision=revision, source=source)
-            await self._producer.send(self._topic, uid, FLOW_RECORD_SERDE.encode(record))
+            await self._producer.send(self._topic, uid, FLOW_RECORD.encode(record))
             self._table.apply(uid, record)
         return record, DeployOutcome.UPDATED if latest is not None else DeployOutcome.CREATED
 

@@ -10,7 +10,7 @@ from confluent_kafka import Consumer
 from harrier.topics.exceptions import DecodeError
 from harrier.topics.serdes import decode_key
 from harrier.webserver.assignment import CatchUp, assign_all
-from harrier.scheduler.flowrecords import FLOW_RECORD_SERDE
+from harrier.topics.records import FLOW_RECORD
 from harrier.webserver.flowtable import FlowTable
 
 __all__ = ["FlowFeed"]
@@ -70,7 +70,7 @@ class FlowFeed:
         self.records += 1
         try:
             uid = decode_key(key)
-            self._table.apply(uid, None if value is None else FLOW_RECORD_SERDE.decode(value))
+            self._table.apply(uid, None if value is None else FLOW_RECORD.decode(value))
         except DecodeError as exc:
             # Another writer's bad record must not stop the table; the indexer dead-letters it.
             self.undecodable += 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from harrier.core.flows import Flow
 from harrier.core.validation import parse_flow
-from harrier.scheduler.flowrecords import FlowRecord
+from harrier.core.messages import FlowRecord
 
 __all__ = ["FlowTable"]
 

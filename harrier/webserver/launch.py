@@ -5,36 +5,19 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import datetime, timezone
-from typing import Any
 
 from harrier.core.exceptions import FlowValidationError, InputValidationError
 from harrier.core.inputs import coerce_inputs
-from harrier.core.messages import CreateExecution
-from harrier.scheduler.flowrecords import FlowRecord
-from harrier.topics.serdes import ModelSerde
+from harrier.core.messages import CreateExecution, FlowRecord
+from harrier.topics.records import encode_command
 from harrier.webserver.exceptions import Conflict, NotFound, Unprocessable
 from harrier.webserver.fanout import Follower, terminal_state
 from harrier.webserver.payloads import snapshot_state
 from harrier.webserver.services import Services
 from harrier.webserver.uploads import SuppliedInputs, store_files
 
-__all__ = ["encode_command", "launch", "new_execution_id", "parse_labels", "resolve_flow", "wait_for_end"]
+__all__ = ["launch", "new_execution_id", "parse_labels", "resolve_flow", "wait_for_end"]
 
-# Every command on ``executions`` is enveloped with its own ``command`` name as the type.
-_COMMAND_SERDES: dict[str, ModelSerde[Any]] = {}
-
-
-def _serde(command: Any) -> ModelSerde[Any]:
-    kind = command.command
-    serde = _COMMAND_SERDES.get(kind)
-    if serde is None:
-        serde = _COMMAND_SERDES[kind] = ModelSerde(kind, type(command))
-    return serde
-
-
-def encode_command(command: Any) -> bytes:
-    """The envelope bytes of an execution command."""
-    return _serde(command).encode(command)
 
 
 def resolve_flow(services: Services, namespace: str, flow_id: str, revision: int | None) -> FlowRecord:

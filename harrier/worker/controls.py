@@ -16,7 +16,7 @@ from confluent_kafka import OFFSET_END, Consumer, Message, TopicPartition
 
 from harrier.core.messages import WorkerControl
 from harrier.topics.exceptions import DecodeError
-from harrier.worker.records import WORKER_CONTROL
+from harrier.topics.records import WORKER_CONTROL
 
 __all__ = ["ControlReader", "RecentKills"]
 

@@ -16,7 +16,7 @@ from harrier.core.messages import LogEntry, MetricEntry, WorkerResult
 from harrier.topics.deadletters import send_to_dead_letters
 from harrier.topics.serdes import encode_key
 from harrier.worker.batches import Batch
-from harrier.worker.records import LOG, METRIC, WORKER_RESULT
+from harrier.topics.records import LOG, METRIC, WORKER_RESULT
 
 __all__ = ["Outbox", "Topics"]
 

@@ -49,7 +49,7 @@ from harrier.worker.logs import FileLog, TaskLogger
 from harrier.worker.metrics import TaskMetrics
 from harrier.worker.outbox import Outbox, Topics
 from harrier.worker.preparation import prepare, requested_log_level
-from harrier.worker.records import WORKER_TASK
+from harrier.topics.records import WORKER_TASK
 
 __all__ = ["Worker", "WorkerState", "WorkerStats"]
 

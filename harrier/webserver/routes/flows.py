@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from harrier.core.exceptions import FlowValidationError
 from harrier.core.validation import validate_text
 from harrier.indexer.queries import FlowFilter
-from harrier.scheduler.flowrecords import FlowRecord
+from harrier.core.messages import FlowRecord
 from harrier.webserver.deploy import SOURCE_NAME, DeployOutcome
 from harrier.webserver.exceptions import NotFound, Unprocessable
 from harrier.webserver.lookups import history_call

@@ -16,7 +16,8 @@ from harrier.core.exceptions import FlowValidationError
 from harrier.core.flows import Flow
 from harrier.core.triggers import Webhook
 from harrier.scheduler.webhooks import find_webhook, webhook_execution
-from harrier.webserver.launch import encode_command, wait_for_end
+from harrier.topics.records import encode_command
+from harrier.webserver.launch import wait_for_end
 from harrier.webserver.routes.executions import created_body
 from harrier.webserver.schemas import ErrorBody, ExecutionBody
 from harrier.webserver.services import Services, services

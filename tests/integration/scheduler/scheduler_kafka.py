@@ -16,7 +16,8 @@ from harrier.core.executions import Execution, StateChange
 from harrier.core.messages import CreateExecution
 from harrier.core.states import State
 from harrier.scheduler.clock import Clock
-from harrier.scheduler.flowrecords import FLOW_RECORD_SERDE, FlowRecord
+from harrier.core.messages import FlowRecord
+from harrier.topics.records import FLOW_RECORD
 from harrier.scheduler.records import CREATE_EXECUTION_SERDE
 from harrier.scheduler.runtime import Scheduler
 from harrier.topics.admin import ensure_topics
@@ -73,7 +74,7 @@ class Cluster:
         """Write a flow record to ``flows``."""
         record = FlowRecord(namespace=namespace, id=flow_id, revision=revision,
                             source=flow_source(flow_id, namespace, triggers))
-        self._producer.produce(self.topic("flows"), FLOW_RECORD_SERDE.encode(record), key=record.uid.encode())
+        self._producer.produce(self.topic("flows"), FLOW_RECORD.encode(record), key=record.uid.encode())
         self._producer.flush(10)
         return record
 

@@ -15,7 +15,7 @@ import pytest
 
 from harrier.core.states import State
 from harrier.core.tasks.base import LogLevel
-from harrier.worker.records import WORKER_TASK
+from harrier.topics.records import WORKER_TASK
 
 pytestmark = pytest.mark.integration
 

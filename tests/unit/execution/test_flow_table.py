@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from harrier.executor.flows import FLOW_RECORD, KEEP_REVISIONS, FlowRecord, FlowTable
+from harrier.core.messages import FlowRecord
+from harrier.executor.flows import KEEP_REVISIONS, FlowTable
+from harrier.topics.records import FLOW_RECORD
 
 SOURCE = "id: f\nnamespace: test\ntasks:\n  - {id: a, type: Log, message: 'r%d'}\n"
 

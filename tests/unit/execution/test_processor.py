@@ -10,15 +10,12 @@ import pytest
 
 from harrier.core.messages import CreateExecution, KillExecution, WorkerResult
 from harrier.core.states import State
-from harrier.executor.flows import FLOW_RECORD, FlowRecord, FlowTable
+from harrier.core.messages import FlowRecord
+from harrier.executor.flows import FlowTable
+from harrier.topics.records import FLOW_RECORD
 from harrier.executor.processing import InputRecord
-from harrier.executor.processor import (
-    WORKER_RESULT,
-    WORKER_TASK,
-    ExecutionProcessor,
-    UnknownFlowError,
-    encode_command,
-)
+from harrier.executor.processor import ExecutionProcessor, UnknownFlowError
+from harrier.topics.records import WORKER_RESULT, WORKER_TASK, encode_command
 from harrier.executor.store import PartitionStore
 from harrier.topics.exceptions import DecodeError
 

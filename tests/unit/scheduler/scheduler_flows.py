@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harrier.scheduler.flowrecords import FlowRecord
+from harrier.core.messages import FlowRecord
 
 TASKS = """tasks:
   - id: hello

@@ -6,7 +6,8 @@ import pytest
 from scheduler_flows import flow_record
 
 from harrier.scheduler.clock import ManualClock
-from harrier.scheduler.flowrecords import FLOW_RECORD_SERDE, FlowRecord
+from harrier.core.messages import FlowRecord
+from harrier.topics.records import FLOW_RECORD
 from harrier.scheduler.partition import TriggerPartition, _revision
 from harrier.scheduler.state import (
     FLOW_TRIGGERS_SERDE,
@@ -60,7 +61,7 @@ def test_store_summarizes_encoded_states_like_decoded_ones() -> None:
 
 def test_revision_is_read_without_decoding_even_with_tricky_source() -> None:
     record = FlowRecord(namespace="ns", id="f", revision=12, source='description: \'"revision":99\'\n')
-    assert _revision(FLOW_RECORD_SERDE.encode(record)) == 12
+    assert _revision(FLOW_RECORD.encode(record)) == 12
     with pytest.raises(DecodeError):
         _revision(b'{"v":1,"type":"flow","data":{}}')
 
@@ -77,7 +78,7 @@ def test_staged_encoded_flow_is_parsed_at_start() -> None:
     cron: "0 * * * *"
 """)
     part = TriggerPartition(0, tolerance=timedelta(seconds=2))
-    part.stage_flow(record.uid, FLOW_RECORD_SERDE.encode(record))
+    part.stage_flow(record.uid, FLOW_RECORD.encode(record))
     part.stage_flow("company.team/broken", b"not json")
     part.start(NOW)
     assert part.states["company.team/f/t"].next_date == NOW + timedelta(hours=1)

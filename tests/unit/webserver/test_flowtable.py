@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harrier.core.exceptions import FlowValidationError
-from harrier.scheduler.flowrecords import FlowRecord
+from harrier.core.messages import FlowRecord
 from harrier.webserver.flowtable import FlowTable
 
 SOURCE = "id: {id}\nnamespace: {ns}\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: {msg}\n"

@@ -1,0 +1,39 @@
+"""The serdes of the records components exchange, one per envelope type, shared by all of them.
+
+| serde          | topic           | key           |
+|----------------|-----------------|---------------|
+| FLOW_RECORD    | flows           | namespace/id  |
+| WORKER_TASK    | worker-tasks    | task run id   |
+| WORKER_RESULT  | worker-results  | execution id  |
+| WORKER_CONTROL | worker-controls | task run id   |
+| LOG            | logs            | execution id  |
+| METRIC         | metrics         | execution id  |
+
+Commands on `executions` are enveloped under their own `command` name (`encode_command`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harrier.core.messages import FlowRecord, LogEntry, MetricEntry, WorkerControl, WorkerResult, WorkerTask
+from harrier.topics.serdes import ModelSerde
+
+__all__ = ["FLOW_RECORD", "LOG", "METRIC", "WORKER_CONTROL", "WORKER_RESULT", "WORKER_TASK", "encode_command"]
+
+FLOW_RECORD: ModelSerde[FlowRecord] = ModelSerde("flow", FlowRecord)
+WORKER_TASK: ModelSerde[WorkerTask] = ModelSerde("worker-task", WorkerTask)
+WORKER_RESULT: ModelSerde[WorkerResult] = ModelSerde("worker-result", WorkerResult)
+WORKER_CONTROL: ModelSerde[WorkerControl] = ModelSerde("worker-control", WorkerControl)
+LOG: ModelSerde[LogEntry] = ModelSerde("log", LogEntry)
+METRIC: ModelSerde[MetricEntry] = ModelSerde("metric", MetricEntry)
+
+_COMMAND_SERDES: dict[str, ModelSerde[Any]] = {}
+
+
+def encode_command(command: Any) -> bytes:
+    """The envelope of an `executions` command: its `command` name is the envelope type."""
+    serde = _COMMAND_SERDES.get(command.command)
+    if serde is None:
+        serde = _COMMAND_SERDES[command.command] = ModelSerde(command.command, type(command))
+    return serde.encode(command)
