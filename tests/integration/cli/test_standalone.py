@@ -1,0 +1,106 @@
+"""The whole product from the outside: `harrier server standalone`, then the CLI deploys the
+examples and runs flows through the API, as `make run` does (own topics, indices and port)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(kafka_bootstrap: str, es_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("standalone")
+    port = _free_port()
+    tag = f"cli{os.getpid()}x{port}"
+    config = home / "harrier.yml"
+    config.write_text(
+        f"kafka:\n  bootstrap-servers: {kafka_bootstrap}\n"
+        f"topics:\n  prefix: {tag}.\n  partitions: 2\n"
+        f"executor:\n  stream-threads: 1\n"
+        f"elasticsearch:\n  hosts: [{es_url}]\n  index-prefix: {tag}-\n"
+        f"webserver:\n  port: {port}\n"
+        f"storage:\n  base-path: {home / 'storage'}\n"
+    )
+    log = open(home / "standalone.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harrier.cli.main", "server", "standalone", "--config", str(config)],
+        stdout=log, stderr=subprocess.STDOUT, cwd=home,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, (home / "standalone.log").read_text()[-3000:]
+        time.sleep(0.5)
+    else:
+        pytest.fail("standalone not ready: " + (home / "standalone.log").read_text()[-3000:])
+    yield url
+    proc.send_signal(signal.SIGINT)
+    try:
+        assert proc.wait(60) == 0
+    finally:
+        proc.kill()
+        log.close()
+
+
+def _cli(server: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harrier.cli.main", *args, "--server", server],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_deploy_and_run_the_examples_through_the_cli(server: str) -> None:
+    deployed = _cli(server, "flow", "deploy", str(ROOT / "examples"), "--namespace", "examples")
+    assert deployed.returncode == 0, deployed.stderr
+    assert "examples/etl-http-jsonata revision 1 (created)" in deployed.stdout
+
+    listed = _cli(server, "flow", "list", "--namespace", "examples")
+    assert len(listed.stdout.splitlines()) == len(list((ROOT / "examples").glob("*.yml")))
+
+    run = _cli(server, "execution", "run", "examples", "etl-http-jsonata", "--follow",
+               "--input", f"url={server}/api/v1/flows?namespace=examples")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "-- execution SUCCESS" in run.stdout
+    assert "INFO  report: 5 flows in namespace examples" in run.stdout
+    assert '"count": 5' in run.stdout
+
+
+def test_a_failing_flow_exits_non_zero_after_its_errors_branch(server: str) -> None:
+    _cli(server, "flow", "deploy", str(ROOT / "examples" / "retry_and_errors.yml"))
+    run = _cli(server, "execution", "run", "examples", "retry-and-errors", "--follow")
+    assert run.returncode == 1
+    assert "worked on attempt 2" in run.stdout
+    assert "the errors branch ran" in run.stdout
+    assert "finally runs whatever happened" in run.stdout
+    assert "final state: FAILED" in run.stdout
+
+
+def test_bad_input_is_refused_with_the_input_named(server: str) -> None:
+    _cli(server, "flow", "deploy", str(ROOT / "examples" / "foreach_fanout.yml"))
+    run = _cli(server, "execution", "run", "examples", "foreach-fanout", "--wait", "--input", "size=9999")
+    assert run.returncode == 1
+    assert "size" in run.stderr and "422" in run.stderr
