@@ -1,0 +1,76 @@
+"""The one figure per scenario and system that the summary table shows, and the ratio between two."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from benchmarks.harness.runner import ScenarioRun
+from benchmarks.harness.stats import StepResult
+from benchmarks.scenarios.catalog import Scenario
+
+__all__ = ["Headline", "headline", "ratio"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A figure: a rate (higher is better) or a duration (lower is better), with its wording."""
+
+    kind: Literal["rate", "duration", "none"]
+    value: float | None
+    text: str
+    lower_bound: bool = False
+
+
+def _fmt_s(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
+
+
+def _sustained(steps: list[StepResult], limit_s: float) -> StepResult | None:
+    good = [s for s in steps if s.clean and s.p99_s is not None and s.p99_s <= limit_s]
+    return max(good, key=lambda s: s.target_per_min, default=None)
+
+
+def headline(run: ScenarioRun | None, scenario: Scenario, quick: bool = True) -> Headline:
+    """The scenario's figure for one system's run (`quick`: which ladder the run climbed)."""
+    if run is None:
+        return Headline("none", None, "not run")
+    if run.error:
+        return Headline("none", None, f"not run: {run.error}")
+    if not run.steps:
+        return Headline("none", None, "no steps")
+    if scenario.method == "single":
+        step = run.steps[0]
+        lost = f", {step.failed} failed, {step.timeouts} timed out" if not step.clean else ""
+        return Headline("duration", step.p50_s, f"{_fmt_s(step.p50_s)} (median of {step.sent}){lost}")
+    if scenario.method == "burst":
+        tail = run.tail or run.steps[0]
+        step = run.steps[0]
+        lost = f", {step.failed} failed, {step.timeouts} timed out" if not step.clean else ""
+        return Headline("duration", tail.p99_s,
+                        f"last 10%: p99 {_fmt_s(tail.p99_s)}, all: p99 {_fmt_s(step.p99_s)}{lost}")
+    best = _sustained(run.steps, scenario.p99_limit_s)
+    if best is None:
+        first = run.steps[0]
+        return Headline("rate", 0.0, f"none under p99 {scenario.p99_limit_s:g} s "
+                                     f"({first.target_per_min:,.0f}/min: p99 {_fmt_s(first.p99_s)}, "
+                                     f"{first.failed} failed, {first.timeouts} timed out)")
+    # A ladder that never broke measured a floor: the system may sustain more than its top rung.
+    unbroken = best is run.steps[-1] and len(run.steps) == len(scenario.steps(quick=quick))
+    text = f"{best.target_per_min:,.0f} exec/min at p99 {_fmt_s(best.p99_s)} (p50 {_fmt_s(best.p50_s)})"
+    return Headline("rate", best.target_per_min, f">= {text}, the ladder's top" if unbroken else text, unbroken)
+
+
+def ratio(harrier: Headline, kestra: Headline) -> str:
+    """Harrier against Kestra, written so that above 1 means Harrier did better."""
+    if harrier.kind != kestra.kind or harrier.value is None or kestra.value is None:
+        return "n/a"
+    if harrier.kind == "rate":
+        if kestra.value == 0:
+            return "n/a"
+        # Harrier's figure being a floor makes the ratio one; Kestra's being a floor, a ceiling.
+        bound = ">= " if harrier.lower_bound and not kestra.lower_bound else ""
+        bound = "<= " if kestra.lower_bound and not harrier.lower_bound else bound
+        bound = "~ " if kestra.lower_bound and harrier.lower_bound else bound
+        return f"{bound}{harrier.value / kestra.value:.2f}x rate"
+    return "n/a" if harrier.value == 0 else f"{kestra.value / harrier.value:.2f}x faster"
