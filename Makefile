@@ -42,8 +42,11 @@ test: infra
 test-unit: install
 	$(PY) -m pytest -q -m "not integration" tests/unit
 
+# The quick suite (about ten minutes): the Kafka floor, then every scenario on Harrier and on
+# Kestra started beside it; rewrites their sections of benchmarks/RESULTS.md and the plots.
 bench: infra
 	$(PY) -m benchmarks.kafka_floor --write benchmarks/RESULTS.md
+	$(PY) -m benchmarks.harness --quick --start-harrier --start-kestra --write benchmarks/RESULTS.md
 
 down: stop
 	-$(HARRIER) infra down
