@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -141,10 +142,11 @@ async def _run_started_kestra(scenarios: list[Scenario], args: argparse.Namespac
 
 async def _run_started_harrier(scenarios: list[Scenario], args: argparse.Namespace,
                                progress: Progress) -> list[ScenarioRun]:
-    """Run Harrier's components as a newcomer does, for Harrier's turn only; the log goes to --out."""
-    args.out.mkdir(parents=True, exist_ok=True)
+    """Run Harrier's components as a newcomer does, for Harrier's turn only; its log goes to a temp file."""
     config = [arg for path in args.config for arg in ("--config", path)]
-    with open(args.out / "harrier-standalone.log", "wb") as log:
+    log_path = Path(tempfile.gettempdir()) / "harrier-bench-standalone.log"
+    progress.console.print(f"harrier: `harrier server standalone` logs to {log_path}")
+    with open(log_path, "wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "harrier.cli.main", "server", "standalone", *config,
              "--without", "webserver", "--without", "indexer"],
