@@ -127,6 +127,49 @@ def test_basic_auth_guards_the_api_but_not_health_or_the_webhook(stack: Stack) -
         stop_stack(running, server, thread)
 
 
+BEARER_HOOKED = """id: bearer-hooked
+namespace: hooks
+triggers:
+  - id: incoming
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: bearer-hook-key
+tasks:
+  - id: a
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ trigger.body }}"
+"""
+
+
+def test_bearer_tokens_guard_the_api_but_not_health_or_the_webhook(stack: Stack) -> None:
+    auth = {"mode": "bearer", "tokens": ["t0ken-one", "t0ken-two"]}
+    settings = make_settings(stack.settings.kafka.bootstrap_servers, stack.settings.elasticsearch.hosts[0],
+                             stack.settings.topics.prefix.rstrip("."), auth)
+    running, server, thread = start_stack(settings)
+    try:
+        denied = running.client.get("/api/v1/flows")
+        assert denied.status_code == 401
+        assert denied.json()["message"] == "authentication required: send Authorization: Bearer <token>"
+        assert denied.headers["www-authenticate"] == 'Bearer realm="harrier"'
+        wrong = running.client.get("/api/v1/flows", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and wrong.json()["message"] == "invalid bearer token"
+        basic = httpx.get(f"{running.url}/api/v1/flows", auth=("admin", "t0ken-one"))
+        assert basic.status_code == 401
+        assert running.client.get("/metrics").status_code == 401
+        for token in auth["tokens"]:
+            assert running.client.get("/api/v1/flows", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert running.client.get("/metrics", headers={"Authorization": "Bearer t0ken-two"}).status_code == 200
+        assert running.client.get("/health").status_code == 200
+        deployed = running.client.post("/api/v1/flows", content=BEARER_HOOKED,
+                                       headers={**YAML, "Authorization": "Bearer t0ken-one"})
+        assert deployed.status_code in (200, 201), deployed.text
+        # The webhook checks its own key, never the bearer token.
+        hook = running.client.post("/api/v1/executions/webhook/hooks/bearer-hooked/bearer-hook-key", json={"n": 1})
+        assert hook.status_code == 200, hook.text
+        assert running.client.post("/api/v1/executions/webhook/hooks/bearer-hooked/wrong-key").status_code == 404
+    finally:
+        stop_stack(running, server, thread)
+
+
 WAITING = """id: answering
 namespace: hooks
 triggers:
