@@ -25,7 +25,8 @@ from harrier.core.states import State
 
 __all__ = ["Attempt", "Execution", "StateChange", "TaskRun", "Timer", "TimerKind"]
 
-TimerKind = Literal["retry", "pause", "timeout"]
+# "flow-timeout" belongs to the execution itself (no task run): the flow's `timeout`.
+TimerKind = Literal["retry", "pause", "timeout", "flow-timeout"]
 
 
 class _Value(BaseModel):
@@ -102,10 +103,11 @@ class TaskRun(_Value):
 
 
 class Timer(_Value):
-    """A moment the executor must act at: end a retry back-off, a pause, or a task timeout."""
+    """A moment the executor must act at: end a retry back-off, a pause, a task timeout, or
+    the flow's timeout (`task_run_id` None: the timer is the execution's own)."""
 
     kind: TimerKind
-    task_run_id: str
+    task_run_id: str | None = None
     attempt: int | None = None
     due: datetime
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import enum
 import re
+from datetime import timedelta
 from typing import Any
 
 from pydantic import Field, PrivateAttr, SerializeAsAny, field_validator
 
+from harrier.core.durations import format_duration
 from harrier.core.inputs import Input, InputType
 from harrier.core.models import Model
 from harrier.core.plugin_defaults import PluginDefault
-from harrier.core.properties import Id, Labels
+from harrier.core.properties import Duration, Id, Labels
 from harrier.core.tasks.base import AnyTask, Task
 from harrier.core.triggers import Trigger
 
@@ -46,7 +48,13 @@ class FlowOutput(Model):
 
 
 class Flow(Model):
-    """A flow: its identity, inputs, tasks, error handlers, triggers and settings."""
+    """A flow: its identity, inputs, tasks, error handlers, triggers and settings.
+
+    `timeout` bounds an execution's whole run, from the moment it starts RUNNING (time spent
+    QUEUED behind a concurrency limit does not count, paused time does); past it the
+    execution is killed and ends FAILED, like Kestra's MAX_DURATION SLA with behavior FAIL
+    (`harrier.core.transitions.flow_timeout`).
+    """
 
     id: Id
     namespace: str
@@ -61,6 +69,7 @@ class Flow(Model):
     triggers: list[SerializeAsAny[Trigger]] | None = None
     outputs: list[FlowOutput] | None = None
     concurrency: Concurrency | None = None
+    timeout: Duration | None = None
     plugin_defaults: list[PluginDefault] | None = None
     disabled: bool = False
 
@@ -72,6 +81,14 @@ class Flow(Model):
     def _check_namespace(cls, value: str) -> str:
         if not _NAMESPACE.match(value):
             raise ValueError(f"invalid namespace {value!r}: use lowercase letters, digits, '.', '_' and '-'")
+        return value
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, value: timedelta | None) -> timedelta | None:
+        # A zero or negative timeout would kill every execution as it starts.
+        if value is not None and value <= timedelta(0):
+            raise ValueError(f"timeout must be positive, got {format_duration(value)}")
         return value
 
     @property

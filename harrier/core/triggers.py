@@ -59,12 +59,46 @@ class Schedule(Trigger):
     @classmethod
     def _check_cron(cls, value: str, info: ValidationInfo) -> str:
         with_seconds = bool(info.data.get("with_seconds"))
-        expected = 6 if with_seconds else 5
-        shaped = value.strip().startswith("@") or len(value.split()) == expected
-        if not (shaped and croniter.is_valid(value, second_at_beginning=with_seconds)):
-            hint = "6 fields (withSeconds is set)" if with_seconds else "5 fields, like '0 * * * *'"
-            raise ValueError(f"invalid cron expression {value!r}: expected {hint}")
+        problem = _cron_problem(value, with_seconds)
+        if problem is not None:
+            raise ValueError(f"invalid cron expression {value!r}: {problem}")
         return value
+
+
+# Each cron field's name and the range of its numbers, in order (seconds only with withSeconds).
+_SECOND_FIELD = ("second", 0, 59)
+_CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
+
+
+def _cron_problem(value: str, with_seconds: bool) -> str | None:
+    """What is wrong with a cron expression, or None when croniter accepts it."""
+    fields = (_SECOND_FIELD, *_CRON_FIELDS) if with_seconds else _CRON_FIELDS
+    parts = value.split()
+    if value.strip().startswith("@"):
+        if croniter.is_valid(value, second_at_beginning=with_seconds):
+            return None
+        return "unknown shortcut, use @yearly, @annually, @monthly, @weekly, @daily, @midnight or @hourly"
+    if len(parts) != len(fields):
+        hint = "6 fields (withSeconds is set)" if with_seconds else "5 fields, like '0 * * * *'"
+        return f"expected {hint}, got {len(parts)}"
+    if croniter.is_valid(value, second_at_beginning=with_seconds):
+        return None
+    for index, ((name, low, high), text) in enumerate(zip(fields, parts)):
+        # Judge each field alone, every other field a wildcard.
+        alone = " ".join(text if i == index else "*" for i in range(len(parts)))
+        if croniter.is_valid(alone, second_at_beginning=with_seconds):
+            continue
+        for item in text.split(","):
+            base = item.split("/", 1)[0]
+            for number in (n for n in base.split("-") if n.isdigit()):
+                if not low <= int(number) <= high:
+                    return f"{name} {int(number)} out of range {low}-{high}"
+        return f"invalid {name} field {text!r}"
+    try:
+        croniter(value, second_at_beginning=with_seconds)
+    except Exception as exc:  # noqa: BLE001 - croniter's own reason is the message
+        return str(exc)
+    return "not accepted by croniter"
 
 
 class FlowTrigger(Trigger):

@@ -18,6 +18,7 @@ from harrier.core.tasks.base import LogLevel
 from harrier.core.tasks.flowable import Pause, Subflow
 from harrier.core.transitions.contexts import render_for
 from harrier.core.transitions.engine import end_execution
+from harrier.core.transitions.flow_timeout import FLOW_TIMEOUT, flow_timeout_error, start_running
 from harrier.core.transitions.flowables import FAILED_LIKE
 from harrier.core.transitions.moves import child_execution_id, dispatch, fail, fail_attempt, finish
 from harrier.core.transitions.run import Run
@@ -60,13 +61,20 @@ def on_worker_result(run: Run, result: WorkerResult) -> str | None:
 
 
 def on_timers(run: Run) -> str | None:
-    """Fire every timer due at `run.now`: retries start, pauses end, timeouts fail attempts."""
+    """Fire every timer due at `run.now`, in due order: retries start, pauses end, task
+    timeouts fail attempts, and the flow's timeout stops the whole execution."""
     due = sorted((t for t in run.timers if t.due <= run.now), key=lambda t: t.due)
     if not due:
         return "no timer is due"
     fired = set(due)
     run.timers = [t for t in run.timers if t not in fired]
     for timer in due:
+        if timer.kind == FLOW_TIMEOUT:
+            if run.state in (State.RUNNING, State.PAUSED):
+                _expire(run)
+                # Everything is stopped: the timers due after this one have nothing left to act on.
+                return None
+            continue
         tr = run.get(timer.task_run_id)
         if tr is None or tr.state.terminal:
             continue
@@ -91,6 +99,15 @@ def on_timers(run: Run) -> str | None:
                 run.controls.append(WorkerControl(execution_id=run.execution.id, task_run_id=tr.id))
                 fail_attempt(run, tr, task, error)
     return None
+
+
+def _expire(run: Run) -> None:
+    # Stopped like a kill (worker tasks get kill controls, children are killed), but the
+    # execution ends FAILED, as Kestra's MAX_DURATION SLA with behavior FAIL does. Its
+    # errors and finally tasks do not run, as after a kill.
+    run.fields["error"] = flow_timeout_error(run)
+    run.log(LogLevel.ERROR, run.fields["error"])
+    terminate(run, State.FAILED)
 
 
 def _end_pause(run: Run, tr: TaskRun, task: Pause) -> None:
@@ -131,7 +148,7 @@ def on_admission(run: Run, decision: AdmissionDecision) -> str | None:
     if run.state is not State.QUEUED:
         return f"execution {decision.execution_id} is {run.state}, not QUEUED"
     if decision.decision == "RUN":
-        run.move(State.RUNNING)
+        start_running(run)
         if any(tr.state in FAILED_LIKE for tr in run.runs):
             restart_failed(run)
         else:
@@ -229,7 +246,7 @@ def on_restart(run: Run) -> str | None:
         run.admissions.append(request_for(run.flow, run.execution.id, run.now))
         run.log(LogLevel.INFO, "restart waits for admission (flow concurrency limit)")
         return None
-    run.move(State.RUNNING)
+    start_running(run)
     restart_failed(run)
     return None
 

@@ -188,12 +188,12 @@ class Run:
 
     # Timers ----------------------------------------------------------------------------
 
-    def arm(self, kind: TimerKind, task_run_id: str, due: datetime, attempt: int | None = None) -> None:
-        """Add a timer."""
+    def arm(self, kind: TimerKind, task_run_id: str | None, due: datetime, attempt: int | None = None) -> None:
+        """Add a timer (of a task run, or of the execution itself for None)."""
         self.timers.append(Timer(kind=kind, task_run_id=task_run_id, attempt=attempt, due=due))
 
-    def disarm(self, task_run_id: str) -> None:
-        """Drop every timer of a task run."""
+    def disarm(self, task_run_id: str | None) -> None:
+        """Drop every timer of a task run (of the execution itself for None)."""
         if any(t.task_run_id == task_run_id for t in self.timers):
             self.timers = [t for t in self.timers if t.task_run_id != task_run_id]
 

@@ -32,6 +32,7 @@ from harrier.core.tasks.base import LogLevel
 from harrier.core.transitions.engine import end_execution, settle
 from harrier.core.transitions.events import Event, TimersDue
 from harrier.core.transitions.exceptions import FlowMismatchError
+from harrier.core.transitions.flow_timeout import start_running
 from harrier.core.transitions.handlers import (
     on_admission,
     on_kill,
@@ -86,7 +87,7 @@ def _create(command: CreateExecution, flow: Flow, now: datetime) -> StepResult:
         run.move(State.QUEUED)
         run.admissions.append(request_for(flow, command.execution_id, now))
         return run.result()
-    run.move(State.RUNNING)
+    start_running(run)
     run.dirty.append(None)
     settle(run)
     return run.result()

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,14 @@ FLOWS = {
         namespace: e2e
         tasks:
           - {id: slow, type: Sleep, duration: PT30S, timeout: PT1S}
+    """,
+    "flow-timeout": """
+        id: flow-timeout
+        namespace: e2e
+        timeout: PT1S
+        tasks:
+          - {id: slow, type: Sleep, duration: PT60S}
+          - {id: never, type: Log, message: never}
     """,
     "pause": """
         id: pause
@@ -292,6 +300,20 @@ def test_timeout_kills_the_attempt(stack: Stack) -> None:
     state = stack.ended(execution_id, timeout=30)
     assert state["state"] == "FAILED"
     assert state["task_runs"][0]["error"] == "timed out after PT1S"
+
+
+def test_flow_timeout_kills_the_execution(stack: Stack) -> None:
+    execution_id = stack.start("e2e", "flow-timeout")
+    state = stack.ended(execution_id, timeout=30)
+    assert state["state"] == "FAILED"
+    assert state["error"] == "flow timeout PT1S exceeded"
+    history = {h["state"]: datetime.fromisoformat(h["at"]) for h in state["history"]}
+    assert list(history)[-2:] == ["KILLING", "FAILED"]
+    # Fired by the executor's timer about a second after RUNNING, not when the Sleep ended.
+    assert timedelta(seconds=1) <= history["FAILED"] - history["RUNNING"] < timedelta(seconds=10)
+    [slow] = state["task_runs"]
+    assert slow["task_id"] == "slow" and slow["state"] == "KILLED"
+    assert slow["attempts"][-1]["state"] == "KILLED"
 
 
 def test_pause_and_resume(stack: Stack) -> None:

@@ -199,6 +199,32 @@ tasks:
     assert isinstance(rt, KafkaRealtimeTrigger) and rt.group_id == "g" and rt.value_deserializer == "JSON"
 
 
+@pytest.mark.parametrize(
+    ("cron", "with_seconds", "problem"),
+    [
+        ("0 25 * * *", False, "hour 25 out of range 0-23"),
+        ("*/5,61 * * * *", False, "minute 61 out of range 0-59"),
+        ("0 0 0 * *", False, "day of month 0 out of range 1-31"),
+        ("0 0 1 1-13 *", False, "month 13 out of range 1-12"),
+        ("0 0 * * 8", False, "day of week 8 out of range 0-7"),
+        ("70 0 0 * * *", True, "second 70 out of range 0-59"),
+        ("*/0 * * * *", False, "invalid minute field '*/0'"),
+        ("0 0 * * * *", False, "expected 5 fields, like '0 * * * *', got 6"),
+        ("0 0 * * *", True, "expected 6 fields (withSeconds is set), got 5"),
+        ("@sometimes", False, "unknown shortcut, use @yearly, @annually, @monthly, @weekly, @daily, @midnight or @hourly"),
+    ],
+)
+def test_invalid_cron_says_what_is_wrong(cron, with_seconds, problem):
+    with pytest.raises(ValueError) as info:
+        Schedule.model_validate({"id": "s", "type": "Schedule", "cron": cron, "withSeconds": with_seconds})
+    assert f"invalid cron expression {cron!r}: {problem}" in str(info.value)
+
+
+def test_valid_cron_expressions_pass():
+    for cron, with_seconds in (("0 2 * * *", False), ("*/15 9-17 * 1,6 MON-FRI", False), ("30 0 2 * * *", True), ("@daily", False)):
+        assert Schedule.model_validate({"id": "s", "type": "Schedule", "cron": cron, "withSeconds": with_seconds}).cron == cron
+
+
 def test_parse_flow_raises_with_every_problem():
     with pytest.raises(FlowValidationError) as info:
         parse_flow("id: x\nnamespace: n\ntasks:\n  - {id: a, type: Nope}\n  - {id: a, type: Log}\n", "f.yml")
