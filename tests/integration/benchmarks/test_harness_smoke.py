@@ -3,14 +3,13 @@
 1. Always: the Harrier target's Kafka plumbing (topics, CreateExecution commands, the
    execution-states observer) against a stand-in executor thread that answers each command
    with RUNNING then SUCCESS snapshots, through `python -m benchmarks.harness` itself.
-2. When Harrier's executor and worker entry points exist: a few seconds of the 2-task flow on
-   `harrier server standalone` (executor + worker), every execution must end in SUCCESS.
+2. A few seconds of the 2-task flow on `harrier server standalone` (executor + worker), every
+   execution must end in SUCCESS.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import subprocess
 import sys
@@ -103,21 +102,6 @@ def test_harness_cli_against_a_stand_in_executor(prefix: str, kafka_bootstrap: s
     assert "## Kafka floor\n\nkept" in text and "## Scenarios: Harrier and Kestra" in text
 
 
-def _missing_entry_points() -> list[str]:
-    """The executor and worker entry points `harrier server` names that cannot be imported yet."""
-    from harrier.cli.server import COMPONENTS
-
-    missing = []
-    for component in ("executor", "worker"):
-        module, function = COMPONENTS[component].split(":")
-        if importlib.util.find_spec(module) is None or not hasattr(importlib.import_module(module), function):
-            missing.append(COMPONENTS[component])
-    return missing
-
-
-_MISSING = _missing_entry_points()
-
-
 @pytest.fixture
 def harrier_server(prefix: str, tmp_path: Path) -> Iterator[None]:
     log = open(tmp_path / "harrier.log", "wb")  # noqa: SIM115 - the child writes it
@@ -137,7 +121,6 @@ def harrier_server(prefix: str, tmp_path: Path) -> Iterator[None]:
         log.close()
 
 
-@pytest.mark.skipif(bool(_MISSING), reason=f"Harrier entry points not written yet: {', '.join(_MISSING)}")
 def test_two_task_flow_on_harrier(harrier_server: None) -> None:
     scenario = replace(by_name(["two-tasks"])[0], quick_rates=(120,), quick_step_s=3.0,
                        quick_warmup=None, timeout_s=30.0)
