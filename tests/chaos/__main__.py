@@ -1,0 +1,80 @@
+"""``python -m tests.chaos``: run the fault scenarios and print what the audit found.
+
+    python -m tests.chaos                      # every scenario, full size (2,000 executions each)
+    python -m tests.chaos --quick              # the CI size
+    python -m tests.chaos --scenario poison    # one (repeatable)
+
+Exit code 0 when every scenario kept every promise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from harrier.infra.stack import Stack
+from tests.chaos.audit import Audit
+from tests.chaos.faults import SCENARIOS
+from tests.chaos.run import FULL, QUICK, run_scenario
+
+COLUMNS = (
+    ("scenario", "scenario"), ("executions", "executions"), ("lost", "lost"), ("duplicated", "finished_twice"),
+    ("not SUCCESS", "not_success"), ("task runs", "task_runs"), ("task runs bad", "task_runs_bad"),
+    ("results redelivered", "redelivered_results"), ("log lines", "log_lines"), ("log lines lost", "logs_lost"),
+    ("log lines twice", "logs_duplicated"), ("secret leaks", "secret_leaks"),
+)
+
+
+def table(audits: list[Audit]) -> Table:
+    """The results, one row per scenario."""
+    result = Table(title="Harrier under faults")
+    for header, _ in COLUMNS:
+        result.add_column(header, justify="left" if header == "scenario" else "right")
+    for audit in audits:
+        result.add_row(*[str(getattr(audit, attribute)) for _, attribute in COLUMNS])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.chaos", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the CI size")
+    parser.add_argument("--scenario", action="append", choices=[s.name for s in SCENARIOS])
+    parser.add_argument("--work", type=Path, help="where component logs go (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    size = QUICK if args.quick else FULL
+    stack = Stack()
+    stack.up()
+    bootstrap = os.environ.get("HARRIER_TEST_KAFKA", stack.kafka.bootstrap)
+    es_url = os.environ.get("HARRIER_TEST_ES", stack.elasticsearch.url)
+    work = args.work or Path(tempfile.mkdtemp(prefix="harrier-chaos-"))
+    console = Console(width=200)
+    audits = []
+    for scenario in SCENARIOS:
+        if args.scenario and scenario.name not in args.scenario:
+            continue
+        console.print(f"[bold]{scenario.name}[/]: {scenario.description}")
+        audit = run_scenario(scenario, size, bootstrap, es_url, work)
+        audits.append(audit)
+        for line in audit.faults:
+            console.print(f"  fault: {line}")
+        if audit.ticks:
+            console.print(f"  cron ticks: {audit.ticks}, lost {audit.ticks_lost}, doubled {audit.ticks_doubled}")
+        if audit.poison:
+            console.print(f"  poison records: {audit.poison}, dead-lettered {audit.poison_dead_lettered}")
+        for problem in audit.problems():
+            console.print(f"  [red]{problem}[/]")
+        for example in audit.examples:
+            console.print(f"  {example}", markup=False)
+    console.print(table(audits))
+    console.print(f"component logs: {work}")
+    return 0 if all(not a.problems() for a in audits) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

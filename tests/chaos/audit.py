@@ -1,0 +1,229 @@
+"""What happened, read back from the topics (read committed) and from Elasticsearch.
+
+- executions: every accepted create ends exactly once (one terminal snapshot per id on
+  ``execution-states``), and so does every child execution;
+- task runs: each reaches one terminal state, recorded once (the terminal entry of its
+  history never changes once written);
+- worker results: duplicates are counted (redelivery after a worker crash), not failures;
+  the executor drops them;
+- log lines: every committed record on ``logs`` is a document in Elasticsearch, once;
+- secrets: the value behind ``secret('CHAOS_TOKEN')`` appears nowhere;
+- cron ticks: per flow, the fired dates are unique and contiguous.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
+from elasticsearch import Elasticsearch
+from elasticsearch.helpers import scan
+
+from harrier.topics.serdes import decode_envelope
+
+__all__ = ["Audit", "audit_run", "read_topic"]
+
+TERMINAL = frozenset({"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED"})
+
+
+@dataclass
+class Audit:
+    """The counts one scenario is judged by; ``problems`` must be empty."""
+
+    scenario: str
+    executions: int = 0
+    lost: int = 0
+    finished_twice: int = 0
+    not_success: int = 0
+    children: int = 0
+    task_runs: int = 0
+    task_runs_bad: int = 0
+    redelivered_results: int = 0
+    log_lines: int = 0
+    logs_indexed: int = 0
+    logs_lost: int = 0
+    logs_duplicated: int = 0
+    secret_leaks: int = 0
+    ticks: int = 0
+    ticks_lost: int = 0
+    ticks_doubled: int = 0
+    poison: int = 0
+    poison_dead_lettered: int = 0
+    crashed: int = 0
+    faults: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """One line per broken promise."""
+        checks = {
+            "executions lost": self.lost, "executions finished twice": self.finished_twice,
+            "executions not SUCCESS": self.not_success, "task runs not recorded once": self.task_runs_bad,
+            "log lines not indexed": self.logs_lost, "log lines indexed twice": self.logs_duplicated,
+            "secret leaks": self.secret_leaks, "cron ticks lost": self.ticks_lost,
+            "cron ticks doubled": self.ticks_doubled,
+            "poison records not dead-lettered": self.poison - self.poison_dead_lettered,
+            "components that exited on their own": self.crashed,
+        }
+        return [f"{what}: {n}" for what, n in checks.items() if n]
+
+
+def read_topic(bootstrap: str, topic: str, idle_s: float = 5.0) -> Iterator[Message]:
+    """Every committed record of ``topic``, from the beginning to the end of each partition."""
+    consumer = Consumer({
+        "bootstrap.servers": bootstrap, "group.id": f"chaos-audit-{uuid.uuid4().hex[:8]}",
+        "enable.auto.commit": False, "isolation.level": "read_committed", "enable.partition.eof": True,
+        "fetch.max.bytes": 64 * 1024 * 1024, "log_level": 2,
+    })
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        pending = set(partitions)
+        last_record = time.monotonic()
+        while pending and time.monotonic() - last_record < idle_s:
+            for message in consumer.consume(2000, 0.5):
+                error = message.error()
+                if error is not None:
+                    if error.code() == KafkaError._PARTITION_EOF:
+                        pending.discard(message.partition())
+                    continue
+                last_record = time.monotonic()
+                yield message
+    finally:
+        consumer.close()
+
+
+def _data(message: Message) -> dict[str, Any] | None:
+    try:
+        data = decode_envelope(message.value()).data
+    except Exception:  # noqa: BLE001 - foreign or poison records are not part of the audit
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _audit_executions(audit: Audit, bootstrap: str, topic: str, accepted: set[str], secret: str,
+                      task_runs_per_execution: int) -> None:
+    terminal: Counter[str] = Counter()
+    final: dict[str, dict[str, Any]] = {}
+    marks: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    for message in read_topic(bootstrap, topic):
+        value = message.value()
+        if value is None:
+            continue
+        if secret.encode() in value:
+            audit.secret_leaks += 1
+        data = _data(message)
+        if data is None or "task_runs" not in data:
+            continue
+        execution_id = data["id"]
+        if data["state"] in TERMINAL:
+            terminal[execution_id] += 1
+        final[execution_id] = data
+        for tr in data["task_runs"]:
+            ends = {(h["state"], h["at"]) for h in tr["history"] if h["state"] in TERMINAL}
+            marks[(execution_id, tr["id"])] |= ends
+    audit.executions = len(accepted)
+    lost = sorted(accepted - set(terminal))
+    audit.lost = len(lost)
+    audit.examples += [f"lost {i}: last state {final[i]['state'] if i in final else 'none'}" for i in lost[:3]]
+    twice = [i for i, n in terminal.items() if n > 1]
+    audit.finished_twice = len(twice)
+    audit.examples += [f"finished {terminal[i]} times: {i}" for i in twice[:3]]
+    for execution_id, data in final.items():
+        is_child = data.get("parent") is not None
+        audit.children += is_child
+        if execution_id not in accepted and not is_child:
+            continue
+        if data["state"] in TERMINAL and data["state"] != "SUCCESS":
+            audit.not_success += 1
+            if len(audit.examples) < 8:
+                audit.examples.append(f"{execution_id} ended {data['state']}: {data.get('error')}")
+        if execution_id in accepted and data["state"] in TERMINAL and len(data["task_runs"]) != task_runs_per_execution:
+            audit.task_runs_bad += 1
+            audit.examples.append(f"{execution_id}: {len(data['task_runs'])} task runs")
+        for tr in data["task_runs"]:
+            audit.task_runs += 1
+            if data["state"] in TERMINAL and (tr["state"] not in TERMINAL or len(marks[(execution_id, tr["id"])]) != 1):
+                audit.task_runs_bad += 1
+                if len(audit.examples) < 8:
+                    audit.examples.append(f"{execution_id}/{tr['task_id']}: {tr['state']}, ends {marks[(execution_id, tr['id'])]}")
+
+
+def _audit_results(audit: Audit, bootstrap: str, topic: str) -> None:
+    seen: Counter[tuple[str, int]] = Counter()
+    for message in read_topic(bootstrap, topic):
+        data = _data(message)
+        if data is not None and "task_run_id" in data:
+            seen[(data["task_run_id"], data["attempt"])] += 1
+    audit.redelivered_results = sum(n - 1 for n in seen.values())
+
+
+def _audit_logs(audit: Audit, bootstrap: str, topic: str, es: Elasticsearch, index_pattern: str,
+                secret: str, timeout_s: float) -> None:
+    ids = set()
+    for message in read_topic(bootstrap, topic):
+        if message.value() is None:
+            continue
+        if secret.encode() in message.value():
+            audit.secret_leaks += 1
+        ids.add(f"{message.topic()}-{message.partition()}-{message.offset()}")
+    audit.log_lines = len(ids)
+    quiet = es.options(ignore_status=(404, 503))
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        quiet.indices.refresh(index=index_pattern)
+        if quiet.count(index=index_pattern).get("count", 0) >= len(ids):
+            break
+        time.sleep(1.0)
+    indexed: Counter[str] = Counter()
+    for hit in scan(es, index=index_pattern, query={"query": {"match_all": {}}}, size=5000):
+        indexed[hit["_id"]] += 1
+        if secret in str(hit["_source"].get("message", "")):
+            audit.secret_leaks += 1
+    audit.logs_indexed = sum(indexed.values())
+    audit.logs_lost = len(ids - set(indexed))
+    audit.logs_duplicated = sum(n - 1 for n in indexed.values()) + len(set(indexed) - ids)
+
+
+def _audit_ticks(audit: Audit, bootstrap: str, topic: str, cron_flows: set[str]) -> None:
+    dates: dict[str, Counter[datetime]] = defaultdict(Counter)
+    for message in read_topic(bootstrap, topic):
+        data = _data(message)
+        if data is None or data.get("command") != "create" or data.get("flow_id") not in cron_flows:
+            continue
+        trigger = data.get("trigger") or {}
+        if "date" in trigger:
+            dates[data["flow_id"]][datetime.fromisoformat(trigger["date"])] += 1
+    for flow_id in sorted(cron_flows):
+        fired = dates.get(flow_id, Counter())
+        audit.ticks += sum(fired.values())
+        audit.ticks_doubled += sum(n - 1 for n in fired.values())
+        if not fired:
+            audit.ticks_lost += 1
+            audit.examples.append(f"{flow_id}: never fired")
+            continue
+        first, last = min(fired), max(fired)
+        expected = {first + timedelta(seconds=s) for s in range(int((last - first).total_seconds()) + 1)}
+        missing = sorted(expected - set(fired))
+        audit.ticks_lost += len(missing)
+        audit.examples += [f"{flow_id}: tick {d.isoformat()} lost" for d in missing[:3]]
+
+
+def audit_run(
+    scenario: str, bootstrap: str, topics: dict[str, str], accepted: set[str], es: Elasticsearch,
+    logs_pattern: str, secret: str, task_runs_per_execution: int, cron_flows: set[str] = frozenset(),
+    index_timeout_s: float = 180.0,
+) -> Audit:
+    """Audit one finished run; ``topics`` maps logical names to real topic names."""
+    audit = Audit(scenario)
+    _audit_executions(audit, bootstrap, topics["execution-states"], accepted, secret, task_runs_per_execution)
+    _audit_results(audit, bootstrap, topics["worker-results"])
+    _audit_logs(audit, bootstrap, topics["logs"], es, logs_pattern, secret, index_timeout_s)
+    if cron_flows:
+        _audit_ticks(audit, bootstrap, topics["executions"], set(cron_flows))
+    return audit

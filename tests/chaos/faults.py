@@ -1,0 +1,101 @@
+"""The scenarios: which components run, on which broker, and the faults applied under load.
+
+A fault schedule is a function of a ``Faults`` handle; it waits for the load to reach a share
+of its executions (``at``), breaks something, and notes what it did.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.chaos.run import Faults
+
+__all__ = ["SCENARIOS", "Scenario"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One fault scenario."""
+
+    name: str
+    description: str
+    schedule: Callable[[Faults], None]
+    # 0: the shared broker of the test session; 1 or 3: a broker (cluster) of the run's own,
+    # so stopping it disturbs nothing else.
+    own_brokers: int = 0
+    workers: int = 1
+    schedulers: int = 0
+    poison: bool = False
+
+
+def _kill_executor_twice(f: Faults) -> None:
+    for share in (0.25, 0.6):
+        f.at(share)
+        pid = f.components.kill_stream_process()
+        f.note(f"SIGKILL executor stream process {pid} at {f.load.elapsed():.1f}s")
+
+
+def _kill_worker(f: Faults) -> None:
+    f.at(0.4)
+    worker = f.components["worker-1"]
+    worker.signal(signal.SIGKILL)
+    worker.wait(10)
+    f.note(f"SIGKILL worker-1 at {f.load.elapsed():.1f}s (worker-2 takes its tasks over)")
+
+
+def _restart_broker(f: Faults) -> None:
+    f.at(0.4)
+    assert f.kafka is not None
+    f.kafka.down()
+    f.note(f"broker stopped at {f.load.elapsed():.1f}s")
+    time.sleep(5)
+    f.kafka.up()
+    f.note(f"broker started again at {f.load.elapsed():.1f}s")
+
+
+def _stop_elasticsearch(f: Faults) -> None:
+    f.at(0.3)
+    f.elasticsearch.down()
+    f.note(f"Elasticsearch stopped at {f.load.elapsed():.1f}s")
+    time.sleep(f.outage_s)
+    f.elasticsearch.up()
+    f.note(f"Elasticsearch started again after {f.outage_s:.0f}s")
+
+
+def _kill_scheduler(f: Faults) -> None:
+    f.at(0.3)
+    scheduler = f.components["scheduler-1"]
+    scheduler.signal(signal.SIGKILL)
+    scheduler.wait(10)
+    f.note(f"SIGKILL scheduler-1 at {f.load.elapsed():.1f}s while its cron triggers were due")
+
+
+def _kill_one_of_three_brokers(f: Faults) -> None:
+    f.at(0.4)
+    assert f.kafka is not None
+    f.kafka.kill_node(2)
+    f.note(f"SIGKILL broker 2 of 3 at {f.load.elapsed():.1f}s")
+
+
+def _poison_every_topic(f: Faults) -> None:
+    f.at(0.3)
+    f.note(f"{f.inject_poison()} poison records at {f.load.elapsed():.1f}s")
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("executor-kill", "kill -9 an executor stream process, twice", _kill_executor_twice),
+    Scenario("worker-kill", "kill -9 one of two workers while it holds running tasks", _kill_worker, workers=2),
+    Scenario("broker-restart", "stop the Kafka broker and start it again", _restart_broker, own_brokers=1),
+    Scenario("elasticsearch-stop", "stop Elasticsearch for the outage", _stop_elasticsearch),
+    Scenario("scheduler-kill", "kill -9 one of two schedulers while cron triggers are due", _kill_scheduler,
+             schedulers=2),
+    Scenario("broker-kill-of-3", "kill -9 one broker of a 3-broker cluster (replication factor 3)",
+             _kill_one_of_three_brokers, own_brokers=3),
+    Scenario("poison", "malformed, wrong-version and wrong-schema records on every consumed topic",
+             _poison_every_topic, poison=True),
+)

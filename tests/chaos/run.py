@@ -1,0 +1,254 @@
+"""One chaos scenario from set-up to audit.
+
+The run gets its own topic prefix and index prefix, so runs never see each other's records.
+Components start as separate ``harrier server`` processes; a warm-up execution proves they
+are up before the load starts; the fault schedule runs beside the load; the run then waits
+until every accepted execution has ended (or the drain time is up) and audits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import yaml
+from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
+from elasticsearch import Elasticsearch
+
+from harrier.config.loader import load_settings
+from harrier.core.messages import CreateExecution, FlowRecord
+from harrier.indexer.indices import IndexNames
+from harrier.infra.elasticsearch import ElasticsearchNode
+from harrier.infra.kafka import KafkaCluster
+from harrier.infra.stack import Stack
+from harrier.topics import build_specs, create_admin, ensure_topics, read_dead_letter
+from harrier.topics.records import FLOW_RECORD, encode_command
+from harrier.topics.serdes import encode_key
+from tests.chaos.audit import TERMINAL, Audit, audit_run, read_topic
+from tests.chaos.components import Components
+from tests.chaos.faults import Scenario
+from tests.chaos.flows import CHILD, CRON, MIXED, NAMESPACE, SECRET_ENV, SECRET_VALUE, TASK_RUNS_PER_EXECUTION
+from tests.chaos.load import Load
+
+__all__ = ["FULL", "QUICK", "Faults", "Size", "run_scenario"]
+
+# Where a run's own broker (cluster) listens, apart from the shared one on 9092.
+_OWN_KAFKA_PORTS = {1: 19092, 3: 19192}
+_CRON_FLOWS = 4
+# Topics the components consume, each with the one component that dead-letters what it
+# cannot decode there (broadcast readers such as the executor's flow table only log).
+POISONED_TOPICS = ("executions", "worker-results", "worker-tasks", "logs", "metrics", "flows", "execution-states")
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big a run is."""
+
+    executions: int
+    rate: float
+    outage_s: float
+    drain_s: float
+
+
+QUICK = Size(executions=150, rate=15.0, outage_s=15.0, drain_s=240.0)
+FULL = Size(executions=2000, rate=12.0, outage_s=60.0, drain_s=900.0)
+
+
+class Faults:
+    """What a fault schedule can reach: the load, the components, the broker and Elasticsearch."""
+
+    def __init__(self, run: _Run) -> None:
+        self._run = run
+        self.load = run.load
+        self.components = run.components
+        self.kafka = run.own_kafka
+        self.elasticsearch = run.elasticsearch
+        self.outage_s = run.size.outage_s
+        self.notes: list[str] = []
+
+    def at(self, share: float) -> None:
+        """Wait until the load has sent ``share`` of its executions."""
+        while len(self.load.sent) < share * self.load.total and not self.load.done():
+            time.sleep(0.05)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def inject_poison(self) -> int:
+        """Undecodable, wrong-version and wrong-schema records on every consumed topic."""
+        return self._run.inject_poison()
+
+
+class _Run:
+    def __init__(self, scenario: Scenario, size: Size, bootstrap: str, es_url: str, work: Path) -> None:
+        self.scenario = scenario
+        self.size = size
+        run_id = uuid.uuid4().hex[:8]
+        self.prefix = f"chaos-{scenario.name}-{run_id}."
+        self.index_prefix = f"chaos-{run_id}-"
+        self.own_kafka: KafkaCluster | None = None
+        if scenario.own_brokers:
+            self.own_kafka = Stack(kafka_port=_OWN_KAFKA_PORTS[scenario.own_brokers], brokers=scenario.own_brokers).kafka
+            self.own_kafka.up()
+            bootstrap = self.own_kafka.bootstrap
+        self.bootstrap = bootstrap
+        self.elasticsearch: ElasticsearchNode = Stack().elasticsearch
+        self.es = Elasticsearch(es_url, request_timeout=30)
+        self.work = work / f"{scenario.name}-{run_id}"
+        self.work.mkdir(parents=True)
+        config = self.work / "harrier.yml"
+        config.write_text(yaml.safe_dump(self._config(es_url)))
+        self.settings = load_settings([config])
+        self.topics = {name: self.prefix + name for name in build_specs(self.settings)}
+        self.components = Components(config, self.work, SECRET_ENV)
+        self.load = Load(bootstrap, self.topics["executions"], NAMESPACE, "mixed", size.executions, size.rate)
+        self.cron_flows = {f"cron-{i}" for i in range(_CRON_FLOWS)} if scenario.schedulers else set()
+        self.poisoned = 0
+        self._producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "log_level": 2})
+        self._ended: set[str] = set()
+        self._observing = threading.Event()
+        self._stop = threading.Event()
+
+    def _config(self, es_url: str) -> dict:
+        replication = self.scenario.own_brokers if self.scenario.own_brokers == 3 else 1
+        return {
+            "kafka": {
+                "bootstrap-servers": self.bootstrap,
+                # Fast failure detection: a killed member's partitions move after 6 s.
+                "consumer": {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000},
+            },
+            "topics": {"prefix": self.prefix, "partitions": 4, "replication-factor": replication},
+            "executor": {"stream-threads": 2},
+            "worker": {"threads": 16},
+            "elasticsearch": {"hosts": [es_url], "index-prefix": self.index_prefix},
+            "indexer": {"flush-interval-ms": 200},
+            "storage": {"base-path": str(self.work / "storage")},
+        }
+
+    def prepare(self) -> None:
+        ensure_topics(create_admin(self.settings), build_specs(self.settings).values())
+        sources = {"mixed": MIXED, "child": CHILD} | {f: CRON.format(flow_id=f) for f in sorted(self.cron_flows)}
+        for flow_id, source in sources.items():
+            record = FlowRecord(namespace=NAMESPACE, id=flow_id, revision=1, source=source)
+            self._producer.produce(self.topics["flows"], key=encode_key(record.uid), value=FLOW_RECORD.encode(record))
+        assert self._producer.flush(30) == 0, "the flows were not accepted"
+        threading.Thread(target=self._observe, name="chaos-observer", daemon=True).start()
+        if not self._observing.wait(60):
+            raise RuntimeError("no assignment on execution-states")
+
+    def start_components(self) -> None:
+        self.components.start("executor")
+        for i in range(self.scenario.workers):
+            self.components.start("worker", f"worker-{i + 1}" if self.scenario.workers > 1 else "worker")
+        self.components.start("indexer")
+        for i in range(self.scenario.schedulers):
+            self.components.start("scheduler", f"scheduler-{i + 1}")
+        warm_up = uuid.uuid4().hex
+        command = CreateExecution(execution_id=warm_up, namespace=NAMESPACE, flow_id="child", created_at=datetime.now(UTC))
+        self._producer.produce(self.topics["executions"], key=encode_key(warm_up), value=encode_command(command))
+        self._producer.flush(10)
+        if not self._wait_ended({warm_up}, 120):
+            raise RuntimeError("the warm-up execution did not end: " + self._tails())
+
+    def inject_poison(self) -> int:
+        kinds = [
+            b"{not json",
+            orjson.dumps({"v": 99, "type": "create", "data": {}}),
+            orjson.dumps({"v": 1, "type": "create", "data": {"unexpected": True}}),
+        ]
+        for logical in POISONED_TOPICS:
+            for n, value in enumerate(kinds):
+                self._producer.produce(self.topics[logical], key=encode_key(f"poison-{n}"), value=value)
+                self.poisoned += 1
+        self._producer.flush(30)
+        return self.poisoned
+
+    def wait_drained(self) -> None:
+        self._wait_ended(self.load.accepted, self.size.drain_s)
+
+    def _wait_ended(self, ids: set[str], timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if ids <= self._ended:
+                return True
+            time.sleep(0.2)
+        return False
+
+    def _observe(self) -> None:
+        consumer = Consumer({
+            "bootstrap.servers": self.bootstrap, "group.id": f"chaos-observer-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False, "isolation.level": "read_committed", "log_level": 2,
+        })
+        topic = self.topics["execution-states"]
+        partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, OFFSET_END) for p in partitions])
+        self._observing.set()
+        while not self._stop.is_set():
+            for message in consumer.consume(1000, 0.2):
+                value = message.value()
+                if message.error() is None and value is not None and b'"state"' in value:
+                    state = orjson.loads(value).get("data", {}).get("state")
+                    if state in TERMINAL:
+                        self._ended.add(message.key().decode())
+        consumer.close()
+
+    def dead_letters(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for message in read_topic(self.bootstrap, self.topics["dead-letters"]):
+            letter = read_dead_letter(message)
+            logical = letter.topic.removeprefix(self.prefix)
+            counts[logical] = counts.get(logical, 0) + 1
+        return counts
+
+    def _tails(self) -> str:
+        return "\n".join(f"--- {name}\n{c.log_tail()}" for name, c in self.components.by_name.items())
+
+    def close(self) -> None:
+        self._stop.set()
+        self.components.stop_all()
+        if self.own_kafka is not None:
+            self.own_kafka.down()
+
+
+def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, work: Path) -> Audit:
+    """Run ``scenario`` at ``size`` against the broker at ``bootstrap`` (unless it brings its
+    own) and the Elasticsearch at ``es_url``; the audit of what happened."""
+    run = _Run(scenario, size, bootstrap, es_url, work)
+    faults = Faults(run)
+    try:
+        run.prepare()
+        run.start_components()
+        schedule = threading.Thread(target=scenario.schedule, args=(faults,), name="chaos-faults")
+        run.load.start()
+        schedule.start()
+        run.load.join(size.executions / size.rate + 300)
+        schedule.join(size.outage_s + 300)
+        run.wait_drained()
+        for name in [n for n in run.components.by_name if n.startswith("scheduler")]:
+            run.components[name].stop()
+        if run.cron_flows:
+            time.sleep(5)  # the last cron executions end before their logs are counted
+        audit = audit_run(
+            scenario.name, run.bootstrap, run.topics, run.load.accepted, run.es,
+            IndexNames(run.index_prefix).pattern("logs"), SECRET_VALUE, TASK_RUNS_PER_EXECUTION, run.cron_flows,
+        )
+        audit.executions = len(run.load.sent)
+        audit.lost += len(run.load.rejected)
+        if scenario.poison:
+            letters = run.dead_letters()
+            audit.poison = run.poisoned
+            audit.poison_dead_lettered = sum(letters.get(t, 0) for t in POISONED_TOPICS)
+            audit.examples += [f"dead letters by topic: {letters}"]
+        audit.faults = faults.notes
+        crashed = run.components.crashed()
+        audit.crashed = len(crashed)
+        if crashed:
+            audit.examples.append(f"exited on their own: {crashed}\n{run._tails()}")
+        return audit
+    finally:
+        run.close()
