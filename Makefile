@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 HARRIER := $(VENV)/bin/harrier
 
-.PHONY: install infra run stop test test-unit bench down clean
+.PHONY: install infra run stop test test-unit bench chaos down clean
 
 install: $(VENV)/.installed
 
@@ -47,6 +47,12 @@ test-unit: install
 bench: infra
 	$(PY) -m benchmarks.kafka_floor --write benchmarks/RESULTS.md
 	$(PY) -m benchmarks.harness --quick --start-harrier --start-kestra --write benchmarks/RESULTS.md
+
+# The fault scenarios at full size (2,000 executions each, a 60 s Elasticsearch outage; about
+# half an hour): a table of executions, lost, duplicated and log lines lost. CI runs the short
+# variant of each inside `make test` (tests/chaos/test_chaos.py).
+chaos: infra
+	$(PY) -m tests.chaos
 
 down: stop
 	-$(HARRIER) infra down

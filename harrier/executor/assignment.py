@@ -116,5 +116,15 @@ class TaskManager:
                 self._consumer.seek(TopicPartition(topic, partition, offset))
 
     def _resume(self, task: StreamTask) -> None:
-        if self.tasks.get(task.partition) is task:
-            self._consumer.resume(task.inputs)
+        """Let a restored task's inputs flow, from their committed offsets.
+
+        The seek is librdkafka's own workaround (#2190) for assign() followed closely by
+        pause(): the assigned start offset can be dropped, and the partition is then never
+        fetched. Nothing was processed while the task restored, so the committed offset is
+        exactly where its input resumes."""
+        if self.tasks.get(task.partition) is not task:
+            return
+        self._consumer.resume(task.inputs)
+        for tp in self._consumer.committed(task.inputs, timeout=30.0):
+            offset = tp.offset if tp.offset >= 0 else OFFSET_BEGINNING
+            self._consumer.seek(TopicPartition(tp.topic, tp.partition, offset))

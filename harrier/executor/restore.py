@@ -45,6 +45,8 @@ class ChangelogRestorer:
         self._active: dict[int, StreamTask] = {}
         self._ends: dict[int, int] = {}
         self._started: dict[int, float] = {}
+        # Active partitions whose changelog is empty: finished by the next ``step``.
+        self._empty: set[int] = set()
 
     @property
     def restoring(self) -> bool:
@@ -57,12 +59,15 @@ class ChangelogRestorer:
         low, high = self._consumer.get_watermark_offsets(
             TopicPartition(self._topic, partition), timeout=self._timeout_s, cached=False
         )
-        if high <= low:
-            self._finish(task, records=0, started=time.monotonic())
-            return
         self._active[partition] = task
         self._ends[partition] = high
         self._started[partition] = time.monotonic()
+        if high <= low:
+            # Nothing to replay. The task still finishes in ``step``, from the loop: ``add``
+            # runs inside the rebalance callback, where resuming the inputs right after
+            # assign() and pause() can leave them unfetched (librdkafka #2190).
+            self._empty.add(partition)
+            return
         start = TopicPartition(self._topic, partition, OFFSET_BEGINNING)
         self._consumer.incremental_assign([start])
 
@@ -70,10 +75,21 @@ class ChangelogRestorer:
         """Stop restoring ``partition`` (its task was revoked)."""
         if self._active.pop(partition, None) is not None:
             del self._ends[partition], self._started[partition]
-            self._consumer.incremental_unassign([TopicPartition(self._topic, partition)])
+            if partition in self._empty:
+                self._empty.discard(partition)
+            else:
+                self._consumer.incremental_unassign([TopicPartition(self._topic, partition)])
 
     def step(self, timeout_s: float) -> None:
         """Apply one batch of changelog records; finish the tasks that reached their end."""
+        for partition in sorted(self._empty):
+            task = self._active.pop(partition)
+            del self._ends[partition]
+            self._finish(task, records=0, started=self._started.pop(partition))
+        if self._empty:
+            self._empty.clear()
+            if not self._active:
+                return
         for message in self._consumer.consume(BATCH, timeout_s):
             if message.error() is not None:
                 logger.warning("changelog %s: %s", self._topic, message.error())

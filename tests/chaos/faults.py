@@ -84,7 +84,7 @@ def _kill_one_of_three_brokers(f: Faults) -> None:
 
 def _poison_every_topic(f: Faults) -> None:
     f.at(0.3)
-    f.note(f"{f.inject_poison()} poison records at {f.load.elapsed():.1f}s")
+    f.note(f"poison records on every consumed topic at {f.load.elapsed():.1f}s ({f.inject_poison()} to dead-letter)")
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -97,5 +97,5 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("broker-kill-of-3", "kill -9 one broker of a 3-broker cluster (replication factor 3)",
              _kill_one_of_three_brokers, own_brokers=3),
     Scenario("poison", "malformed, wrong-version and wrong-schema records on every consumed topic",
-             _poison_every_topic, poison=True),
+             _poison_every_topic, schedulers=1, poison=True),
 )

@@ -40,9 +40,15 @@ __all__ = ["FULL", "QUICK", "Faults", "Size", "run_scenario"]
 # Where a run's own broker (cluster) listens, apart from the shared one on 9092.
 _OWN_KAFKA_PORTS = {1: 19092, 3: 19192}
 _CRON_FLOWS = 4
-# Topics the components consume, each with the one component that dead-letters what it
-# cannot decode there (broadcast readers such as the executor's flow table only log).
-POISONED_TOPICS = ("executions", "worker-results", "worker-tasks", "logs", "metrics", "flows", "execution-states")
+# Topics read in a consumer group, each by the one component that dead-letters what it cannot
+# decode there: the executor (executions, worker-results), the worker (worker-tasks) and the
+# indexer (logs, metrics, flows, execution-states). Other readers of flows and
+# execution-states (every executor process's flow table, the scheduler, the webserver) skip
+# such a record with a log line, or one bad record would become one dead letter per reader.
+DEAD_LETTERED_TOPICS = ("executions", "worker-results", "worker-tasks", "logs", "metrics", "flows", "execution-states")
+# Poisoned too, but only skipped with a log line: worker-controls is read by every worker
+# without a group (the same reason as above), and triggers is the scheduler's own store.
+SKIPPED_TOPICS = ("worker-controls", "triggers")
 
 
 @dataclass(frozen=True)
@@ -156,15 +162,16 @@ class _Run:
             raise RuntimeError("the warm-up execution did not end: " + self._tails())
 
     def inject_poison(self) -> int:
+        """Three bad records on each consumed topic; how many must become dead letters."""
         kinds = [
             b"{not json",
             orjson.dumps({"v": 99, "type": "create", "data": {}}),
             orjson.dumps({"v": 1, "type": "create", "data": {"unexpected": True}}),
         ]
-        for logical in POISONED_TOPICS:
+        for logical in (*DEAD_LETTERED_TOPICS, *SKIPPED_TOPICS):
             for n, value in enumerate(kinds):
                 self._producer.produce(self.topics[logical], key=encode_key(f"poison-{n}"), value=value)
-                self.poisoned += 1
+                self.poisoned += logical in DEAD_LETTERED_TOPICS
         self._producer.flush(30)
         return self.poisoned
 
@@ -242,7 +249,7 @@ def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, wo
         if scenario.poison:
             letters = run.dead_letters()
             audit.poison = run.poisoned
-            audit.poison_dead_lettered = sum(letters.get(t, 0) for t in POISONED_TOPICS)
+            audit.poison_dead_lettered = sum(letters.get(t, 0) for t in DEAD_LETTERED_TOPICS)
             audit.examples += [f"dead letters by topic: {letters}"]
         audit.faults = faults.notes
         crashed = run.components.crashed()

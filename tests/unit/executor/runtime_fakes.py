@@ -63,6 +63,10 @@ class GroupConsumer:
     def seek(self, tp: TopicPartition) -> None:
         self.calls.append(("seek", (tp.topic, tp.partition, tp.offset)))
 
+    def committed(self, partitions: list[TopicPartition], timeout: float = 0) -> list[TopicPartition]:
+        """Committed offsets are the positions: nothing is in flight in these tests."""
+        return self.position(partitions)
+
 
 def message(
     topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None

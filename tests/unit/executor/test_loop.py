@@ -21,6 +21,8 @@ class Consumer:
     def __init__(self) -> None:
         self.queue: list[Message] = []
         self.positions: dict[tuple[str, int], int] = {}
+        # Committed offsets; none until a test sets them.
+        self.commits: dict[tuple[str, int], int] = {}
         self.calls: list[tuple[str, Any]] = []
 
     def poll(self, timeout: float) -> Message | None:
@@ -43,14 +45,15 @@ class Consumer:
         ]
 
     def committed(self, tps: list[TopicPartition], timeout: float) -> list[TopicPartition]:
-        return [TopicPartition(tp.topic, tp.partition, 100) for tp in tps]
+        return [TopicPartition(tp.topic, tp.partition, self.commits.get((tp.topic, tp.partition), -1001)) for tp in tps]
 
     def consumer_group_metadata(self) -> str:
         return "metadata"
 
     def seek(self, tp: TopicPartition) -> None:
         self.calls.append(("seek", (tp.topic, tp.partition, tp.offset)))
-        self.positions[tp.topic, tp.partition] = tp.offset
+        if tp.offset >= 0:
+            self.positions[tp.topic, tp.partition] = tp.offset
 
     def pause(self, tps: list[TopicPartition]) -> None:
         self.calls.append(("pause", sorted(tp.partition for tp in tps)))
@@ -145,8 +148,9 @@ def test_records_of_a_restoring_task_are_read_again_later() -> None:
         message("p.executions", 0, 3, b"a", b'{"n": 1}'),
     ]
     _one_iteration(loop)
-    assert ("seek", ("p.executions", 1, 7)) in consumer.calls
-    assert [c for c in consumer.calls if c[0] == "seek"] == [("seek", ("p.executions", 1, 7))]
+    # Only the restoring partition goes back; resuming a restored task seeks its inputs to
+    # their committed offsets (the beginning here), never to a skipped record.
+    assert [c for c in consumer.calls if c[0] == "seek" and c[1][1] == 1] == [("seek", ("p.executions", 1, 7))]
     assert tasks.tasks[1].store.get("b") is None
     assert tasks.tasks[0].store.get("a") == {"total": 1, "due": None}
 
@@ -160,6 +164,7 @@ def test_an_abortable_commit_aborts_and_rewinds_every_task_to_the_last_commit() 
         raise KafkaException(error)
 
     raw.commit_transaction = failing_commit  # type: ignore[method-assign]
+    consumer.commits = {("p.executions", 0): 100, ("p.worker-results", 0): 100}
     consumer.queue = [message("p.executions", 0, 5, b"a", b'{"n": 1}')]
     _one_iteration(loop)
     assert ("abort", None) in raw.calls and raw.calls[-1] == ("begin", None)
@@ -193,3 +198,43 @@ def test_a_halted_loop_never_commits() -> None:
     loop.commit()
     loop.abort()
     assert ("commit", None) not in raw.calls and ("abort", None) not in raw.calls
+
+
+def test_a_restored_task_resumes_its_inputs_at_their_committed_offsets() -> None:
+    loop, consumer, raw, tasks = _loop()
+    consumer.commits = {("p.executions", 0): 42}
+    _assign(tasks, 0)
+    calls = consumer.calls
+    assert calls.index(("resume", [0, 0])) < calls.index(("seek", ("p.executions", 0, 42)))
+    # Nothing committed yet: from the beginning, as auto.offset.reset=earliest would.
+    assert ("seek", ("p.worker-results", 0, -2)) in calls
+
+
+class _ChangelogConsumer:
+    """A restore consumer over an empty changelog."""
+
+    def __init__(self) -> None:
+        self.assigned: list[TopicPartition] = []
+
+    def get_watermark_offsets(self, tp: TopicPartition, timeout: float, cached: bool) -> tuple[int, int]:
+        return 0, 0
+
+    def incremental_assign(self, tps: list[TopicPartition]) -> None:
+        self.assigned += tps
+
+    def consume(self, count: int, timeout: float) -> list[Message]:
+        raise AssertionError("an empty changelog is not read")
+
+
+def test_an_empty_changelog_finishes_its_task_in_the_loop_not_in_the_rebalance_callback() -> None:
+    from harrier.executor.restore import ChangelogRestorer
+
+    restored: list[int] = []
+    changelog = _ChangelogConsumer()
+    restorer = ChangelogRestorer(changelog, "p.states", lambda task: restored.append(task.partition))  # type: ignore[arg-type]
+    task = StreamTask(3, [TopicPartition("p.executions", 3)], Adder(), None, "p.states")  # type: ignore[arg-type]
+    restorer.add(task)
+    assert restored == [] and restorer.restoring and changelog.assigned == []
+    restorer.step(0.0)
+    assert restored == [3] and not restorer.restoring
+    assert task.state is TaskState.RUNNING
