@@ -132,3 +132,23 @@ def test_errors_inside_expressions_become_expression_errors():
     for template in ("{{ 1 / 0 }}", "{{ 'a' < 1 }}", "{{ fromJson('{bad') }}", "{{ 'x' | base64decode }}", "{{ range('a') }}"):
         with pytest.raises(HarrierExpressionError):
             render(template, CTX)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ open('/etc/passwd').read() }}",
+        "{{ __import__('os').listdir('/') }}",
+        "{% include '/etc/passwd' %}",
+        "{% import 'os' as os %}{{ os }}",
+        "{% extends '/etc/hostname' %}",
+        "{% from 'socket' import socket %}{{ socket }}",
+        "{{ self._TemplateReference__context }}",
+        "{{ config }}{{ request.application }}",
+        "{{ fromJson('{}').__class__ }}",
+    ],
+)
+def test_expressions_reach_neither_the_filesystem_nor_the_network(template):
+    with pytest.raises(HarrierExpressionError) as info:
+        render(template, CTX, where="tasks[0].message")
+    assert str(info.value).startswith("tasks[0].message: ")
