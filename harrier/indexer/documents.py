@@ -76,7 +76,7 @@ class DocumentBuilder:
 
     def _log(self, topic: str, partition: int, offset: int, key: bytes | None,
              value: bytes | None, timestamp_ms: int) -> Action:
-        data, body = _payload(value)
+        data, body = _payload(value, "log")
         day = utc_day(data.get("timestamp"))
         if "offset" in data:
             source = orjson.dumps({**data, "offset": offset})
@@ -86,7 +86,7 @@ class DocumentBuilder:
 
     def _metric(self, topic: str, partition: int, offset: int, key: bytes | None,
                 value: bytes | None, timestamp_ms: int) -> Action:
-        data, body = _payload(value)
+        data, body = _payload(value, "metric")
         day = utc_day(data.get("timestamp"))
         return Action(self.names.daily("metrics", day), f"{topic}-{partition}-{offset}", body)
 
@@ -94,7 +94,7 @@ class DocumentBuilder:
                    value: bytes | None, timestamp_ms: int) -> Action | None:
         if value is None:
             return None
-        data, _ = _payload(value)
+        data, _ = _payload(value, "execution")
         execution_id = data.get("id") or _key(key)
         document = execution_document(data, execution_id, timestamp_ms)
         return Action(self.names.executions, execution_id, orjson.dumps(document), offset + 1)
@@ -104,7 +104,7 @@ class DocumentBuilder:
         uid = _key(key)
         if value is None:
             return Action(self.names.flows, uid, None, offset + 1)
-        data, _ = _payload(value)
+        data, _ = _payload(value, "flow")
         document = flow_document(data, uid, timestamp_ms)
         return Action(self.names.flows, uid, orjson.dumps(document), offset + 1)
 
@@ -157,12 +157,15 @@ def flow_document(data: dict[str, Any], uid: str, updated_ms: int) -> dict[str, 
     }
 
 
-def _payload(value: bytes | None) -> tuple[dict[str, Any], bytes]:
-    """The envelope's data as a dict and as JSON bytes (a slice of ``value`` when possible)."""
+def _payload(value: bytes | None, kind: str) -> tuple[dict[str, Any], bytes]:
+    """The data of an envelope of type ``kind`` as a dict and as JSON bytes (a slice of
+    ``value`` when possible); a record of another type is refused, not indexed as junk."""
     try:
         envelope = decode_envelope(value)
     except DecodeError as exc:
         raise DocumentError(exc.reason) from None
+    if envelope.kind != kind:
+        raise DocumentError(f"expected envelope type {kind!r}, got {envelope.kind!r}")
     data = envelope.data
     if type(data) is not dict or not data:
         raise DocumentError("envelope data must be a non-empty JSON object")

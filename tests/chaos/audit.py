@@ -171,6 +171,8 @@ def _audit_logs(audit: Audit, bootstrap: str, topic: str, es: Elasticsearch, ind
             continue
         if secret.encode() in message.value():
             audit.secret_leaks += 1
+        if _data(message) is None:
+            continue  # a poison record: the indexer dead-letters it
         ids.add(f"{message.topic()}-{message.partition()}-{message.offset()}")
     audit.log_lines = len(ids)
     quiet = es.options(ignore_status=(404, 503))

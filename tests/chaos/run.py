@@ -40,15 +40,18 @@ __all__ = ["FULL", "QUICK", "Faults", "Size", "run_scenario"]
 # Where a run's own broker (cluster) listens, apart from the shared one on 9092.
 _OWN_KAFKA_PORTS = {1: 19092, 3: 19192}
 _CRON_FLOWS = 4
-# Topics read in a consumer group, each by the one component that dead-letters what it cannot
-# decode there: the executor (executions, worker-results), the worker (worker-tasks) and the
-# indexer (logs, metrics, flows, execution-states). Other readers of flows and
-# execution-states (every executor process's flow table, the scheduler, the webserver) skip
-# such a record with a log line, or one bad record would become one dead letter per reader.
-DEAD_LETTERED_TOPICS = ("executions", "worker-results", "worker-tasks", "logs", "metrics", "flows", "execution-states")
-# Poisoned too, but only skipped with a log line: worker-controls is read by every worker
-# without a group (the same reason as above), and triggers is the scheduler's own store.
-SKIPPED_TOPICS = ("worker-controls", "triggers")
+# Where a record that cannot be decoded becomes a dead letter: topics read in a consumer group
+# by the one component that owns them, the executor (executions, worker-results), the worker
+# (worker-tasks) and the indexer (logs, metrics, flows, execution-states); and worker-controls,
+# which every worker reads whole (one dead letter per worker; the poison run has one). Other
+# readers of flows and execution-states (every executor process's flow table, the scheduler,
+# the webserver) skip such a record with a log line, or one bad record would become one dead
+# letter per reader.
+DEAD_LETTERED_TOPICS = (
+    "executions", "worker-results", "worker-tasks", "worker-controls", "logs", "metrics", "flows", "execution-states",
+)
+# Poisoned too, but only skipped with a log line: the scheduler's own store.
+SKIPPED_TOPICS = ("triggers",)
 
 
 @dataclass(frozen=True)

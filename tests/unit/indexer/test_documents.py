@@ -129,3 +129,10 @@ def test_flow_without_key_is_refused(builder: DocumentBuilder) -> None:
 def test_unknown_topic_is_refused(builder: DocumentBuilder) -> None:
     with pytest.raises(DocumentError, match="not indexed"):
         builder.build("p.other", 0, 1, None, b"{}", 0)
+
+
+@pytest.mark.parametrize("topic", ["p.logs", "p.metrics", "p.execution-states", "p.flows"])
+def test_a_record_of_another_type_is_refused_not_indexed(builder: DocumentBuilder, topic: str) -> None:
+    wrong = encode_data("create", {"id": "x", "namespace": "n", "timestamp": "2026-01-02T00:00:00Z"})
+    with pytest.raises(DocumentError, match="expected envelope type"):
+        builder.build(topic, 0, 1, b"n/x", wrong, 0)
