@@ -25,6 +25,8 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, Top
 from elasticsearch import Elasticsearch
 from elasticsearch.helpers import scan
 
+from harrier.topics.exceptions import DecodeError
+from harrier.topics.records import LOG
 from harrier.topics.serdes import decode_envelope
 
 __all__ = ["Audit", "audit_run", "read_topic"]
@@ -171,8 +173,10 @@ def _audit_logs(audit: Audit, bootstrap: str, topic: str, es: Elasticsearch, ind
             continue
         if secret.encode() in message.value():
             audit.secret_leaks += 1
-        if _data(message) is None:
-            continue  # a poison record: the indexer dead-letters it
+        try:
+            LOG.decode(message.value())
+        except DecodeError:
+            continue  # not a log line (the poison run's records): the indexer dead-letters it
         ids.add(f"{message.topic()}-{message.partition()}-{message.offset()}")
     audit.log_lines = len(ids)
     quiet = es.options(ignore_status=(404, 503))

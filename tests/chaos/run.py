@@ -64,7 +64,7 @@ class Size:
     drain_s: float
 
 
-QUICK = Size(executions=150, rate=15.0, outage_s=15.0, drain_s=240.0)
+QUICK = Size(executions=150, rate=15.0, outage_s=10.0, drain_s=240.0)
 FULL = Size(executions=2000, rate=12.0, outage_s=60.0, drain_s=900.0)
 
 
