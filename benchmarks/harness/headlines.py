@@ -14,12 +14,17 @@ __all__ = ["Headline", "headline", "ratio"]
 
 @dataclass(frozen=True)
 class Headline:
-    """A figure: a rate (higher is better) or a duration (lower is better), with its wording."""
+    """A figure: a rate (higher is better) or a duration (lower is better), with its wording.
+
+    `lower_bound`: a ladder that never broke, so the rate is a floor. A ladder with no rung under
+    its limit has the rate 0 and `lowest_offered`, its lowest rung: the system sustains less.
+    """
 
     kind: Literal["rate", "duration", "none"]
     value: float | None
     text: str
     lower_bound: bool = False
+    lowest_offered: float | None = None
 
 
 def _fmt_s(value: float | None) -> str:
@@ -51,26 +56,50 @@ def headline(run: ScenarioRun | None, scenario: Scenario, quick: bool = True) ->
                         f"last 10%: p99 {_fmt_s(tail.p99_s)}, all: p99 {_fmt_s(step.p99_s)}{lost}")
     best = _sustained(run.steps, scenario.p99_limit_s)
     if best is None:
-        first = run.steps[0]
+        first = min(run.steps, key=lambda s: s.target_per_min)
         return Headline("rate", 0.0, f"none under p99 {scenario.p99_limit_s:g} s "
                                      f"({first.target_per_min:,.0f}/min: p99 {_fmt_s(first.p99_s)}, "
-                                     f"{first.failed} failed, {first.timeouts} timed out)")
+                                     f"{first.failed} failed, {first.timeouts} timed out)",
+                        lowest_offered=first.target_per_min)
     # A ladder that never broke measured a floor: the system may sustain more than its top rung.
-    unbroken = best is run.steps[-1] and len(run.steps) == len(scenario.steps(quick=quick))
+    # (The top rate, not the count of rungs: a run recorded before rungs were added still reads right.)
+    top = max((step.rate_per_min for step in scenario.steps(quick=quick)), default=0.0)
+    unbroken = best is run.steps[-1] and best.target_per_min >= top
     text = f"{best.target_per_min:,.0f} exec/min at p99 {_fmt_s(best.p99_s)} (p50 {_fmt_s(best.p50_s)})"
     return Headline("rate", best.target_per_min, f">= {text}, the ladder's top" if unbroken else text, unbroken)
 
 
 def ratio(harrier: Headline, kestra: Headline) -> str:
-    """Harrier against Kestra, written so that above 1 means Harrier did better."""
+    """Harrier against Kestra, written so that above 1 means Harrier did better.
+
+    Rates: harrier / kestra. A side that sustained none of its rungs sustains less than its lowest
+    offered rate, so the ratio is bounded against that rate ("> N.NNx" when it is Kestra, "< N.NNx"
+    when it is Harrier) and the cell says so. A side that did not run leaves "n/a" (the notes say why).
+    """
     if harrier.kind != kestra.kind or harrier.value is None or kestra.value is None:
         return "n/a"
     if harrier.kind == "rate":
-        if kestra.value == 0:
-            return "n/a"
-        # Harrier's figure being a floor makes the ratio one; Kestra's being a floor, a ceiling.
-        bound = ">= " if harrier.lower_bound and not kestra.lower_bound else ""
-        bound = "<= " if kestra.lower_bound and not harrier.lower_bound else bound
-        bound = "~ " if kestra.lower_bound and harrier.lower_bound else bound
-        return f"{bound}{harrier.value / kestra.value:.2f}x rate"
+        return _rate_ratio(harrier.value, kestra.value, harrier, kestra)
     return "n/a" if harrier.value == 0 else f"{kestra.value / harrier.value:.2f}x faster"
+
+
+def _rate_ratio(ours: float, theirs: float, harrier: Headline, kestra: Headline) -> str:
+    if ours == 0 and theirs == 0:
+        return "n/a: neither sustained its lowest rung"
+    if theirs == 0:
+        if not kestra.lowest_offered:
+            return "n/a"
+        # Kestra sustains less than its lowest rung, Harrier at least its figure (floor or not).
+        return (f"> {ours / kestra.lowest_offered:.2f}x rate (Kestra sustained none of its rungs: "
+                f"bound against its lowest offered rate, {kestra.lowest_offered:,.0f}/min)")
+    if ours == 0:
+        if not harrier.lowest_offered:
+            return "n/a"
+        # Harrier sustains less than its lowest rung, Kestra at least its figure (floor or not).
+        return (f"< {harrier.lowest_offered / theirs:.2f}x rate (Harrier sustained none of its rungs: "
+                f"bound against its lowest offered rate, {harrier.lowest_offered:,.0f}/min)")
+    # Harrier's figure being a floor makes the ratio one; Kestra's being a floor, a ceiling.
+    bound = ">= " if harrier.lower_bound and not kestra.lower_bound else ""
+    bound = "<= " if kestra.lower_bound and not harrier.lower_bound else bound
+    bound = "~ " if kestra.lower_bound and harrier.lower_bound else bound
+    return f"{bound}{ours / theirs:.2f}x rate"

@@ -122,7 +122,7 @@ def harrier_server(prefix: str, tmp_path: Path) -> Iterator[None]:
 
 
 def test_two_task_flow_on_harrier(harrier_server: None) -> None:
-    scenario = replace(by_name(["two-tasks"])[0], quick_rates=(120,), quick_step_s=3.0,
+    scenario = replace(by_name(["two-tasks"])[0], quick_rates=(120,), quick_step_s=3.0, min_sends=0,
                        quick_warmup=None, timeout_s=30.0)
     target = HarrierTarget(load_settings())
 
@@ -147,7 +147,7 @@ def test_two_task_flow_on_kestra(tmp_path: Path) -> None:
     server = KestraServer.from_env()
     started = server.running_pid() is None
     server.up()
-    scenario = replace(by_name(["two-tasks"])[0], quick_rates=(60,), quick_step_s=3.0,
+    scenario = replace(by_name(["two-tasks"])[0], quick_rates=(60,), quick_step_s=3.0, min_sends=0,
                        quick_warmup=None, timeout_s=60.0)
     target = KestraTarget(server.url)
 

@@ -101,3 +101,42 @@ def test_a_ladder_that_never_broke_is_a_floor_and_so_is_its_ratio() -> None:
     assert not kestra.lower_bound
     assert ratio(figure, kestra) == ">= 32.00x rate"
     assert ratio(kestra, figure) == "<= 0.03x rate"
+
+
+def test_a_kestra_with_no_sustained_rung_gives_a_lower_bound_against_its_lowest_rung() -> None:
+    ours = headline(ScenarioRun("two-tasks", "harrier", [_step(30, 0.1), _step(60, 0.1), _step(250, 0.2),
+                                                         _step(1000, 1.4)]), LADDER)
+    theirs = headline(ScenarioRun("two-tasks", "kestra", [_step(30, 1.8, system="kestra")]), LADDER)
+    assert theirs.value == 0 and theirs.lowest_offered == 30 and "(30/min: p99 1.80 s" in theirs.text
+    cell = ratio(ours, theirs)
+    assert cell.startswith("> 8.33x rate") and "Kestra sustained none of its rungs" in cell
+    assert "lowest offered rate, 30/min" in cell
+    # Harrier's figure being a floor still bounds from below.
+    top = headline(ScenarioRun("two-tasks", "harrier", [_step(s.rate_per_min, 0.2) for s in LADDER.steps(True)]),
+                   LADDER, quick=True)
+    assert top.lower_bound and ratio(top, theirs).startswith("> 266.67x rate")
+
+
+def test_a_harrier_with_no_sustained_rung_gives_an_upper_bound() -> None:
+    ours = headline(ScenarioRun("two-tasks", "harrier", [_step(30, 0.4, failed=2)]), LADDER)
+    theirs = headline(ScenarioRun("two-tasks", "kestra", [_step(30, 0.5), _step(60, 0.5), _step(250, 3.0)]), LADDER)
+    cell = ratio(ours, theirs)
+    assert cell.startswith("< 0.50x rate") and "Harrier sustained none of its rungs" in cell
+
+
+def test_rate_ratios_that_stay_not_available() -> None:
+    nothing = headline(ScenarioRun("two-tasks", "kestra", [_step(30, 1.5)]), LADDER)
+    assert ratio(headline(ScenarioRun("two-tasks", "harrier", [_step(30, 1.2)]), LADDER), nothing) == \
+        "n/a: neither sustained its lowest rung"
+    ours = headline(ScenarioRun("two-tasks", "harrier", [_step(250, 0.2)]), LADDER)
+    assert ratio(ours, headline(None, LADDER)) == "n/a"
+    assert ratio(ours, headline(ScenarioRun("two-tasks", "kestra", error="refused flow"), LADDER)) == "n/a"
+    assert ratio(headline(ScenarioRun("two-tasks", "harrier", error="down"), LADDER), nothing) == "n/a"
+
+
+def test_summary_row_carries_the_lower_bound() -> None:
+    runs = [ScenarioRun("two-tasks", "harrier", [_step(30, 0.1), _step(60, 0.1), _step(250, 0.1), _step(1000, 1.3)]),
+            ScenarioRun("two-tasks", "kestra", [_step(30, 1.9, system="kestra")])]
+    row = summary_table([LADDER], runs).splitlines()[2]
+    assert row.count("|") == 6
+    assert "| > 8.33x rate (Kestra sustained none of its rungs: bound against its lowest offered rate, 30/min) |" in row

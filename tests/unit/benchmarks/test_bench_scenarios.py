@@ -41,3 +41,13 @@ def test_quick_suite_is_short() -> None:
 def test_unknown_scenarios_are_named() -> None:
     with pytest.raises(ScenarioError, match="nope"):
         by_name(["two-tasks", "nope"])
+
+
+def test_execution_ladders_start_at_thirty_per_minute_with_ten_sends_per_rung() -> None:
+    # Both systems climb the same ladder; its low rungs give Kestra a rung it can sustain here.
+    for scenario in by_name(["two-tasks", "sleep-5s", "five-ifs"]):
+        for quick in (True, False):
+            steps = scenario.steps(quick)
+            assert [s.rate_per_min for s in steps[:2]] == [30, 60]
+            assert all(s.rate_per_min * s.duration_s / 60 >= 10 for s in steps)
+        assert [s.duration_s for s in scenario.steps(True)[:3]] == [20.0, 10.0, 8.0]
