@@ -37,7 +37,7 @@ stop:
 	@if [ -f var/standalone.pid ]; then kill $$(cat var/standalone.pid) 2>/dev/null; rm -f var/standalone.pid; echo stopped; fi
 
 test: infra
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 test-unit: install
 	$(PY) -m pytest -q -m "not integration" tests/unit
