@@ -99,6 +99,8 @@ class HarrierTarget:
         if self._producer.flush(10) > 0 or self._delivery_error:
             raise TargetUnavailable(f"kafka at {self._bootstrap} did not take the flow of {scenario.name}: "
                                     f"{self._delivery_error or 'flush timed out'}")
+        if scenario.injection == "kafka-record":
+            self._wait_for_trigger_consumer(scenario.record_topic(self.name))
         if self._thread is None:
             self._thread = threading.Thread(target=self._observe, name="bench-states", daemon=True)
             self._thread.start()
@@ -153,6 +155,24 @@ class HarrierTarget:
             raise TargetUnavailable(f"kafka at {self._bootstrap}: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - Harrier's own topic set-up failing makes it unavailable
             raise TargetUnavailable(f"harrier topic set-up failed: {type(exc).__name__}: {exc}") from None
+
+    def _wait_for_trigger_consumer(self, topic: str, timeout_s: float = 60.0) -> None:
+        """Wait until the realtime trigger's consumer (its group is the topic's name, as the
+        scenario flow sets it) owns the topic's partitions: it starts at the latest offset, as
+        Kestra's does, so records sent before it joined would start no execution."""
+        admin = create_admin(self._settings)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                group = admin.describe_consumer_groups([topic])[topic].result(timeout=10)
+            except KafkaException:
+                group = None
+            if group is not None and any(
+                tp.topic == topic for member in group.members for tp in member.assignment.topic_partitions
+            ):
+                return
+            time.sleep(0.2)
+        raise TargetUnavailable(f"the realtime trigger's consumer never joined group {topic!r} within {timeout_s:g}s")
 
     def _delivered(self, error: KafkaError | None, message: Message) -> None:
         if error is not None:
