@@ -142,6 +142,10 @@ class ExecutorSettings(Section):
     # How long a terminal execution stays in the store before it is tombstoned.
     state_tombstone_grace: timedelta = timedelta(hours=1)
     max_snapshot_bytes: PositiveInt = 8 * MIB
+    # The probe server (/health, /ready, /metrics; harrier.probes). Loopback by default, as
+    # the webserver; each component its own port so one host runs them all; 0 = off.
+    probe_host: str = "127.0.0.1"
+    probe_port: int = Field(8081, ge=0, le=65535)
 
     def effective_stream_threads(self) -> int:
         """Number of stream processes to run: ``stream-threads``, or the CPU count when 0."""
@@ -153,6 +157,9 @@ class WorkerSettings(Section):
 
     threads: NonNegativeInt = 0
     async_concurrency: PositiveInt = 1024
+    # Probe server address (see executor); 0 = off.
+    probe_host: str = "127.0.0.1"
+    probe_port: int = Field(8082, ge=0, le=65535)
 
     def effective_threads(self) -> int:
         """Size of the thread pool: ``threads``, or 8 x the CPU count when 0."""
@@ -163,6 +170,9 @@ class SchedulerSettings(Section):
     """The scheduler's trigger evaluation loop."""
 
     tick_ms: PositiveInt = 1000
+    # Probe server address (see executor); 0 = off.
+    probe_host: str = "127.0.0.1"
+    probe_port: int = Field(8083, ge=0, le=65535)
 
 
 class ElasticsearchSettings(Section):
@@ -178,6 +188,9 @@ class IndexerSettings(Section):
     batch_size: PositiveInt = 1000
     batch_bytes: PositiveInt = 5 * MIB
     flush_interval_ms: PositiveInt = 500
+    # Probe server address (see executor); 0 = off.
+    probe_host: str = "127.0.0.1"
+    probe_port: int = Field(8084, ge=0, le=65535)
 
 
 class AuthSettings(Section):

@@ -8,9 +8,11 @@ import threading
 from types import FrameType
 
 from harrier.config.settings import Settings
+from harrier.executor.probes import ExecutorCollector, executor_readiness
 from harrier.executor.processor import AdmissionProcessor, create_processor
 from harrier.executor.runtime import RuntimeConfig
 from harrier.executor.supervisor import Supervisor
+from harrier.probes import start_probes
 
 __all__ = ["run_executor"]
 
@@ -39,13 +41,19 @@ def run_executor(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    threads = [
-        threading.Thread(target=supervise, args=(name, sup), name=name)
-        for name, sup in (("executions", executions), ("admissions", admissions))
-    ]
-    for thread in threads:
-        thread.start()
-    while any(thread.is_alive() for thread in threads):
+    supervisors = {"executions": executions, "admissions": admissions}
+    probes = start_probes(
+        "executor", settings.executor.probe_host, settings.executor.probe_port,
+        lambda: executor_readiness(supervisors), [ExecutorCollector(supervisors)],
+    )
+    threads = [threading.Thread(target=supervise, args=(name, sup), name=name) for name, sup in supervisors.items()]
+    try:
         for thread in threads:
-            thread.join(0.2)
+            thread.start()
+        while any(thread.is_alive() for thread in threads):
+            for thread in threads:
+                thread.join(0.2)
+    finally:
+        if probes is not None:
+            probes.stop()
     return max(codes.values(), default=0)

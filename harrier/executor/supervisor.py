@@ -67,10 +67,11 @@ class Supervisor:
             self._spawn(index)
 
     def pids(self) -> dict[int, int]:
-        """Process id of every live stream process, by index."""
+        """Process id of every live stream process, by index (safe from any thread)."""
+        # A copy: the probe thread calls this while the supervisor thread spawns.
         return {
             index: child.pid
-            for index, child in self._children.items()
+            for index, child in list(self._children.items())
             if child.pid is not None and child.is_alive()
         }
 

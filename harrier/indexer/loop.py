@@ -79,13 +79,21 @@ class IndexerLoop:
         self._paused: list[TopicPartition] = []
         self._stash: list[Message] = []
         self._revoked = False
+        self._assigned: set[tuple[str, int]] = set()
         self._inflight: _InFlight | None = None
         self._sender = ThreadPoolExecutor(1, thread_name_prefix="harrier-indexer-bulk")
 
     # -- rebalance callbacks (run inside consume/poll) --------------------------------------
 
+    def on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Count the new partitions (for readiness); the client assigns them after this returns."""
+        self._assigned |= {(tp.topic, tp.partition) for tp in partitions}
+        self.status.partitions = len(self._assigned)
+
     def on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Drop the uncommitted batch: the partitions' next owner reads it again from the commit."""
+        self._assigned -= {(tp.topic, tp.partition) for tp in partitions}
+        self.status.partitions = len(self._assigned)
         dropped = len(self._batch) + (len(self._inflight.batch) if self._inflight else 0)
         if dropped:
             logger.info("partitions revoked: dropping %d uncommitted records", dropped)

@@ -16,9 +16,11 @@ from harrier.indexer.bulk import BulkShipper
 from harrier.indexer.documents import INDEXED_TOPICS, DocumentBuilder
 from harrier.indexer.indices import IndexNames
 from harrier.indexer.loop import IndexerLoop
+from harrier.indexer.probes import IndexerCollector, indexer_readiness
 from harrier.indexer.retention import RetentionCleaner
 from harrier.indexer.status import IndexerStatus
 from harrier.indexer.templates import install_templates
+from harrier.probes import start_probes
 from harrier.topics.clients import create_consumer, create_producer
 from harrier.topics.specs import topic_name
 
@@ -67,7 +69,7 @@ def build_loop(
         status=status,
         housekeeping=RetentionCleaner(es, names, retention),
     )
-    consumer.subscribe(list(topics), on_revoke=loop.on_revoke, on_lost=loop.on_revoke)
+    consumer.subscribe(list(topics), on_assign=loop.on_assign, on_revoke=loop.on_revoke, on_lost=loop.on_revoke)
     return loop
 
 
@@ -81,10 +83,25 @@ def run_indexer(
     """Run the indexer until ``stop`` is set (or SIGINT/SIGTERM when it is None)."""
     if stop is None:
         stop = _stop_on_signals()
+    status = status if status is not None else IndexerStatus()
+    # Started before Elasticsearch is reached, so /health answers while the indexer waits.
+    probes = start_probes(
+        "indexer", settings.indexer.probe_host, settings.indexer.probe_port,
+        lambda: indexer_readiness(status), [IndexerCollector(status)],
+    )
+    try:
+        _index(settings, stop, retention, status)
+    finally:
+        if probes is not None:
+            probes.stop()
+
+
+def _index(settings: Settings, stop: threading.Event, retention: timedelta, status: IndexerStatus) -> None:
     es = create_elasticsearch(settings)
     names = IndexNames(settings.elasticsearch.index_prefix)
     _install_when_reachable(es, names, stop)
     loop = build_loop(settings, es, retention=retention, status=status)
+    status.started = True
     logger.info("indexer started: group %s, indices %s*", group_id(settings), names.prefix)
     try:
         loop.run(stop)

@@ -17,12 +17,17 @@ logger = logging.getLogger("harrier.indexer")
 class IndexerStatus:
     """A live view of the indexer, updated by its loop (read it from any thread)."""
 
+    # Set once the index templates are installed and the consumer subscribed, i.e. once
+    # Elasticsearch has answered; the probe's readiness waits for it.
+    started: bool = False
     elasticsearch_up: bool = True
     down_since: float | None = None
     last_error: str | None = None
     indexed: int = 0
     dead_lettered: int = 0
     commits: int = 0
+    # Partitions currently assigned, kept from the rebalance callbacks.
+    partitions: int = 0
     # "topic/partition" -> records consumed by nobody yet or not yet acknowledged by Elasticsearch.
     lag: dict[str, int] = field(default_factory=dict)
 

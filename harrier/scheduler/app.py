@@ -10,9 +10,11 @@ import threading
 from datetime import timedelta
 
 from harrier.config.settings import Settings
+from harrier.probes import start_probes
 from harrier.scheduler.clock import Clock, SystemClock
 from harrier.scheduler.exceptions import TopicLayoutError
 from harrier.scheduler.monitor import LockMonitor
+from harrier.scheduler.probes import SchedulerCollector, scheduler_readiness
 from harrier.scheduler.runtime import Scheduler
 from harrier.scheduler.ticks import LatePolicy
 from harrier.topics.clients import create_consumer
@@ -49,6 +51,10 @@ def run_scheduler(
         clock,
         interval=monitor_interval,
     )
+    probes = start_probes(
+        "scheduler", settings.scheduler.probe_host, settings.scheduler.probe_port,
+        lambda: scheduler_readiness(scheduler), [SchedulerCollector(scheduler)],
+    )
     monitor.start()
     logger.info("scheduler %s starting (group %s)", instance_id, scheduler.group)
     try:
@@ -59,5 +65,7 @@ def run_scheduler(
     finally:
         monitor.stop_event.set()
         monitor.join(timeout=10)
+        if probes is not None:
+            probes.stop()
         logger.info("scheduler %s stopped", instance_id)
     return 0

@@ -80,6 +80,8 @@ class Scheduler:
         self._flows_caught_up: set[int] = set()
         self._last_progress = 0.0
         self._failed_sources: dict[str, int] = {}
+        # CreateExecution commands committed since start (a metric).
+        self.executions_created = 0
         client = f"{self.group}-{instance_id}"
         self.flows = create_consumer(settings, self.group, client, overrides={
             "enable.partition.eof": True,
@@ -312,6 +314,7 @@ class Scheduler:
                     if source.partition == p and source.transactional and (offsets := source.take_offsets()):
                         producer.send_offsets(offsets, source.group_metadata())
                 producer.commit()
+                self.executions_created += len(executions)
             except ProducerFenced:
                 logger.warning("scheduler %s was fenced on partition %d: another instance owns it", self.instance_id, p)
                 self._drop(p)

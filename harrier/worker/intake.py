@@ -69,6 +69,9 @@ class Intake:
         self._on_gone = on_gone
         self._before_revoke = before_revoke
         self._assignment_changed = False
+        # Kept from the rebalance callbacks so other threads (the readiness probe) can read
+        # it without calling into the consumer.
+        self.assigned: set[PartitionKey] = set()
         self._full_since: float | None = None
         self._last_commit = 0.0
 
@@ -148,6 +151,7 @@ class Intake:
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         logger.info("assigned %s", [p.partition for p in partitions])
         self._assignment_changed = True
+        self.assigned |= {(p.topic, p.partition) for p in partitions}
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         logger.info("revoked %s", [p.partition for p in partitions])
@@ -161,6 +165,7 @@ class Intake:
 
     def _forget(self, partitions: list[TopicPartition]) -> None:
         gone = {(p.topic, p.partition) for p in partitions}
+        self.assigned -= gone
         self._on_gone(gone)
         for topic, partition in gone:
             self.marks.forget(topic, partition)

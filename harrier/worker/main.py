@@ -8,6 +8,8 @@ import threading
 from types import FrameType
 
 from harrier.config.settings import Settings
+from harrier.probes import start_probes
+from harrier.worker.probes import WorkerCollector, worker_readiness
 from harrier.worker.runner import Worker
 
 __all__ = ["run_worker"]
@@ -25,4 +27,12 @@ def run_worker(settings: Settings, *, shutdown_grace_s: float = 30.0) -> None:
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-    worker.run()
+    probes = start_probes(
+        "worker", settings.worker.probe_host, settings.worker.probe_port,
+        lambda: worker_readiness(worker), [WorkerCollector(worker)],
+    )
+    try:
+        worker.run()
+    finally:
+        if probes is not None:
+            probes.stop()

@@ -146,6 +146,11 @@ class Worker:
         return self._threads.busy + self._async.busy if self.state is not WorkerState.CREATED else 0
 
     @property
+    def assigned(self) -> int:
+        """`worker-tasks` partitions this worker holds."""
+        return len(self._intake.assigned) if self.state is not WorkerState.CREATED else 0
+
+    @property
     def pauses(self) -> int:
         """How many times back-pressure paused the partitions."""
         return self._intake.pauses if self.state is not WorkerState.CREATED else 0

@@ -132,10 +132,13 @@ class _Run:
                 "consumer": {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000},
             },
             "topics": {"prefix": self.prefix, "partitions": 4, "replication-factor": replication},
-            "executor": {"stream-threads": 2},
-            "worker": {"threads": 16},
+            # Probe servers off (port 0): two workers or schedulers of one run would want the
+            # same port, and parallel runs would too.
+            "executor": {"stream-threads": 2, "probe-port": 0},
+            "worker": {"threads": 16, "probe-port": 0},
+            "scheduler": {"probe-port": 0},
             "elasticsearch": {"hosts": [es_url], "index-prefix": self.index_prefix},
-            "indexer": {"flush-interval-ms": 200},
+            "indexer": {"flush-interval-ms": 200, "probe-port": 0},
             "storage": {"base-path": str(self.work / "storage")},
         }
 

@@ -54,3 +54,15 @@ def test_each_component_is_a_service_configured_by_mounted_yaml(compose: dict, c
 def test_docker_compose_accepts_the_file() -> None:
     proc = subprocess.run(["docker", "compose", "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_each_healthcheck_calls_the_components_own_health_port(compose: dict, component: str) -> None:
+    settings = load_settings([ROOT / "harrier" / "config" / "docker.yml"])
+    section = getattr(settings, component)
+    port = section.port if component == "webserver" else section.probe_port
+    if component != "webserver":
+        # Bound beyond loopback, so a scraper in another container reaches /metrics.
+        assert section.probe_host == "0.0.0.0"
+    check = " ".join(compose["services"][component]["healthcheck"]["test"])
+    assert f"http://127.0.0.1:{port}/health" in check
