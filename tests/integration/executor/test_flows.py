@@ -7,6 +7,7 @@ as `flows` records; each test sends commands on `executions` and reads `executio
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import textwrap
 import threading
@@ -223,8 +224,15 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         helper.deploy((SEEDS / name).read_text())
     for source in FLOWS.values():
         helper.deploy(source)
-    config = RuntimeConfig(settings, instance_id="e2e")
-    supervisor = Supervisor(config, functools.partial(create_processor, settings), processes=1, restart_delay_s=0.2)
+    with running(settings, "e2e"):
+        yield helper
+
+
+@contextlib.contextmanager
+def running(settings: Settings, instance_id: str) -> Iterator[None]:
+    """An executor (one stream process under its supervisor) and a worker, in threads."""
+    supervisor = Supervisor(RuntimeConfig(settings, instance_id=instance_id),
+                            functools.partial(create_processor, settings), processes=1, restart_delay_s=0.2)
     executor = threading.Thread(target=supervisor.run, daemon=True)
     executor.start()
     worker = Worker(settings)
@@ -232,7 +240,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     worker_thread.start()
     assert worker.ready.wait(60), "worker did not start"
     try:
-        yield helper
+        yield
     finally:
         worker.stop()
         supervisor.request_stop()

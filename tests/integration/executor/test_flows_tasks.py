@@ -9,7 +9,6 @@ TransformValue, each task reading the previous one's outputs. It reuses `test_fl
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import threading
@@ -20,15 +19,12 @@ from typing import Any
 
 import pytest
 
-from harrier.executor import RuntimeConfig, Supervisor
-from harrier.executor.processor import create_processor
 from harrier.topics import build_specs, create_admin, ensure_topics
-from harrier.worker import Worker
 
 # pytest runs with importlib mode: make the sibling module importable by name.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from test_flows import TOPICS, Stack, _settings  # noqa: E402
+from test_flows import TOPICS, Stack, _settings, running  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -99,21 +95,8 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     ensure_topics(create_admin(settings), [specs[name] for name in TOPICS])
     helper = Stack(settings)
     helper.deploy(FLOW)
-    supervisor = Supervisor(RuntimeConfig(settings, instance_id="e2e-tasks"), functools.partial(create_processor, settings),
-                            processes=1, restart_delay_s=0.2)
-    executor = threading.Thread(target=supervisor.run, daemon=True)
-    executor.start()
-    worker = Worker(settings)
-    worker_thread = threading.Thread(target=worker.run, daemon=True)
-    worker_thread.start()
-    assert worker.ready.wait(60), "worker did not start"
-    try:
+    with running(settings, "e2e-tasks"):
         yield helper
-    finally:
-        worker.stop()
-        supervisor.request_stop()
-        worker_thread.join(30)
-        executor.join(60)
 
 
 def test_http_shell_python_and_jsonata_chain_their_outputs(stack: Stack, api: str) -> None:
