@@ -40,12 +40,16 @@ def _kill_executor_twice(f: Faults) -> None:
         f.note(f"SIGKILL executor stream process {pid} at {f.load.elapsed():.1f}s")
 
 
+def _sigkill(f: Faults, share: float, name: str, why: str) -> None:
+    f.at(share)
+    component = f.components[name]
+    component.signal(signal.SIGKILL)
+    component.wait(10)
+    f.note(f"SIGKILL {name} at {f.load.elapsed():.1f}s {why}")
+
+
 def _kill_worker(f: Faults) -> None:
-    f.at(0.4)
-    worker = f.components["worker-1"]
-    worker.signal(signal.SIGKILL)
-    worker.wait(10)
-    f.note(f"SIGKILL worker-1 at {f.load.elapsed():.1f}s (worker-2 takes its tasks over)")
+    _sigkill(f, 0.4, "worker-1", "(worker-2 takes its tasks over)")
 
 
 def _restart_broker(f: Faults) -> None:
@@ -68,11 +72,7 @@ def _stop_elasticsearch(f: Faults) -> None:
 
 
 def _kill_scheduler(f: Faults) -> None:
-    f.at(0.3)
-    scheduler = f.components["scheduler-1"]
-    scheduler.signal(signal.SIGKILL)
-    scheduler.wait(10)
-    f.note(f"SIGKILL scheduler-1 at {f.load.elapsed():.1f}s while its cron triggers were due")
+    _sigkill(f, 0.3, "scheduler-1", "while its cron triggers were due")
 
 
 def _kill_one_of_three_brokers(f: Faults) -> None:
