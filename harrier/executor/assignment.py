@@ -1,8 +1,8 @@
 """The tasks a stream process owns, kept in step with the group's assignment.
 
 The range assignor gives a member the same partition numbers of both input topics, so one
-``StreamTask`` per partition number joins them. On assignment a task starts RESTORING with
-its inputs paused; the restorer resumes them when the store is whole. On revocation the
+``StreamTask`` per partition number joins them. On assignment a task starts RESTORING; its
+input records are skipped and read again until the store is whole. On revocation the
 caller commits first (see ``rebalance.py``), then the tasks are dropped with their stores.
 """
 
@@ -43,6 +43,8 @@ class TaskManager:
         self._processor = processor
         self._sink = sink
         self.tasks: dict[int, StreamTask] = {}
+        # Partitions paused by ``rewind_all`` (outside any callback) until their restore ends.
+        self._paused: set[int] = set()
         self.restorer = restorer_factory(self._resume)
 
     @property
@@ -70,7 +72,10 @@ class TaskManager:
                 )
             task = StreamTask(number, inputs, self._processor, self._sink, self._changelog)
             self.tasks[number] = task
-            self._consumer.pause(inputs)
+            # No pause here: pausing (or resuming) a partition right after assign() inside the
+            # rebalance callback can drop its start offset, and the partition is then never
+            # fetched (librdkafka #2190). Records that arrive while the task restores are
+            # skipped and read again (``unread``).
             self.restorer.add(task)
 
     def revoke(self, partitions: Iterable[TopicPartition]) -> None:
@@ -81,6 +86,7 @@ class TaskManager:
             if task is None:
                 continue
             self.restorer.remove(number)
+            self._paused.discard(number)
             task.transition(TaskState.REVOKED)
         logger.info("revoked partitions %s", numbers)
 
@@ -92,6 +98,7 @@ class TaskManager:
             return
         inputs = [tp for task in tasks for tp in task.inputs]
         self._consumer.pause(inputs)
+        self._paused.update(task.partition for task in tasks)
         committed = self._consumer.committed(inputs, timeout=30.0)
         for tp in committed:
             # Nothing committed yet: start over, as auto.offset.reset=earliest would.
@@ -116,15 +123,7 @@ class TaskManager:
                 self._consumer.seek(TopicPartition(topic, partition, offset))
 
     def _resume(self, task: StreamTask) -> None:
-        """Let a restored task's inputs flow, from their committed offsets.
-
-        The seek is librdkafka's own workaround (#2190) for assign() followed closely by
-        pause(): the assigned start offset can be dropped, and the partition is then never
-        fetched. Nothing was processed while the task restored, so the committed offset is
-        exactly where its input resumes."""
-        if self.tasks.get(task.partition) is not task:
-            return
-        self._consumer.resume(task.inputs)
-        for tp in self._consumer.committed(task.inputs, timeout=30.0):
-            offset = tp.offset if tp.offset >= 0 else OFFSET_BEGINNING
-            self._consumer.seek(TopicPartition(tp.topic, tp.partition, offset))
+        """Let a task rewound after an aborted transaction read its inputs again."""
+        if self.tasks.get(task.partition) is task and task.partition in self._paused:
+            self._paused.discard(task.partition)
+            self._consumer.resume(task.inputs)

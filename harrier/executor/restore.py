@@ -8,7 +8,7 @@ ours to read (they abort or commit before the partition's input is processed).
 
 The restorer never blocks the loop for long: ``step`` consumes one batch, so the stream
 process keeps polling its group consumer (heartbeats, rebalances) while it restores. The
-tasks' input partitions stay paused until their restore completes.
+tasks' input records are skipped, and read again later, until their restore completes.
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ class ChangelogRestorer:
         self._started[partition] = time.monotonic()
         if high <= low:
             # Nothing to replay. The task still finishes in ``step``, from the loop: ``add``
-            # runs inside the rebalance callback, where resuming the inputs right after
-            # assign() and pause() can leave them unfetched (librdkafka #2190).
+            # runs inside the rebalance callback, where touching the inputs right after
+            # assign() can leave them unfetched (librdkafka #2190).
             self._empty.add(partition)
             return
         start = TopicPartition(self._topic, partition, OFFSET_BEGINNING)

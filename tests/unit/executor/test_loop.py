@@ -148,9 +148,7 @@ def test_records_of_a_restoring_task_are_read_again_later() -> None:
         message("p.executions", 0, 3, b"a", b'{"n": 1}'),
     ]
     _one_iteration(loop)
-    # Only the restoring partition goes back; resuming a restored task seeks its inputs to
-    # their committed offsets (the beginning here), never to a skipped record.
-    assert [c for c in consumer.calls if c[0] == "seek" and c[1][1] == 1] == [("seek", ("p.executions", 1, 7))]
+    assert [c for c in consumer.calls if c[0] == "seek"] == [("seek", ("p.executions", 1, 7))]
     assert tasks.tasks[1].store.get("b") is None
     assert tasks.tasks[0].store.get("a") == {"total": 1, "due": None}
 
@@ -169,6 +167,8 @@ def test_an_abortable_commit_aborts_and_rewinds_every_task_to_the_last_commit() 
     _one_iteration(loop)
     assert ("abort", None) in raw.calls and raw.calls[-1] == ("begin", None)
     assert ("seek", ("p.executions", 0, 100)) in consumer.calls
+    # Paused while the store is rebuilt, resumed once it is.
+    assert ("pause", [0, 0]) in consumer.calls and ("resume", [0, 0]) in consumer.calls
     # The store was rebuilt from the changelog (empty here): the aborted count is gone.
     assert tasks.tasks[0].store.get("a") is None
     assert tasks.tasks[0].state is TaskState.RUNNING
@@ -200,14 +200,12 @@ def test_a_halted_loop_never_commits() -> None:
     assert ("commit", None) not in raw.calls and ("abort", None) not in raw.calls
 
 
-def test_a_restored_task_resumes_its_inputs_at_their_committed_offsets() -> None:
+def test_assignment_neither_pauses_nor_resumes_nor_seeks_its_inputs() -> None:
     loop, consumer, raw, tasks = _loop()
-    consumer.commits = {("p.executions", 0): 42}
-    _assign(tasks, 0)
-    calls = consumer.calls
-    assert calls.index(("resume", [0, 0])) < calls.index(("seek", ("p.executions", 0, 42)))
-    # Nothing committed yet: from the beginning, as auto.offset.reset=earliest would.
-    assert ("seek", ("p.worker-results", 0, -2)) in calls
+    _assign(tasks, 0, 1)
+    # Inside the rebalance callback any of these can drop the assigned start offset
+    # (librdkafka #2190); a restoring task's records are skipped and read again instead.
+    assert consumer.calls == []
 
 
 class _ChangelogConsumer:
