@@ -14,7 +14,7 @@ from pathlib import Path
 from harrier.infra.exceptions import InfraError
 from harrier.infra.java import find_newer_java_home
 from harrier.infra.maven import copy_artifact
-from harrier.infra.processes import port_open, read_pid, stop_pid, wait_until
+from harrier.infra.processes import port_open, read_pid, stop_pid, wait_until, write_pid
 
 __all__ = ["ES_VERSION", "ES_USER", "ElasticsearchNode"]
 
@@ -147,4 +147,4 @@ class ElasticsearchNode:
             env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, user=user, group=user,
         )
-        self.pid_file.write_text(str(proc.pid))
+        write_pid(self.pid_file, proc.pid)

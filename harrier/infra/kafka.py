@@ -13,7 +13,7 @@ from pathlib import Path
 from harrier.infra.exceptions import InfraError
 from harrier.infra.java import find_java
 from harrier.infra.maven import copy_jars
-from harrier.infra.processes import port_open, read_pid, stop_pid, wait_until
+from harrier.infra.processes import port_open, read_pid, stop_pid, wait_until, write_pid
 
 __all__ = ["KAFKA_VERSION", "KafkaCluster"]
 
@@ -105,6 +105,7 @@ class KafkaCluster:
         node = self.nodes[node_id - 1]
         if pid := read_pid(node.pid_file):
             os.killpg(pid, signal.SIGKILL)
+        node.pid_file.unlink(missing_ok=True)
 
     def ready(self) -> bool:
         """True when every node answers metadata requests."""
@@ -187,4 +188,4 @@ class KafkaCluster:
             [*self._java_cmd(java, node), "kafka.Kafka", str(node.home / "server.properties")],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
-        node.pid_file.write_text(str(proc.pid))
+        write_pid(node.pid_file, proc.pid)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from harrier.infra.exceptions import InfraError
 from harrier.infra.java import find_maven, find_newer_java_home
-from harrier.infra.processes import port_open, read_pid, stop_pid, wait_until
+from harrier.infra.processes import port_open, read_pid, stop_pid, wait_until, write_pid
 
 __all__ = ["KESTRA_VERSION", "KestraServer", "main"]
 
@@ -178,7 +178,7 @@ class KestraServer:
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             cwd=self.node, env={**os.environ, "KESTRA_LOG": str(self.log)},
         )
-        self.pid_file.write_text(str(proc.pid))
+        write_pid(self.pid_file, proc.pid)
 
 
 def main(argv: list[str] | None = None) -> int:

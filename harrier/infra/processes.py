@@ -9,16 +9,34 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
+
 from harrier.infra.exceptions import InfraError
 
-__all__ = ["read_pid", "is_alive", "port_open", "wait_until", "stop_pid"]
+__all__ = ["read_pid", "write_pid", "is_alive", "port_open", "wait_until", "stop_pid"]
+
+
+def write_pid(pid_file: Path, pid: int) -> None:
+    """Record `pid` with its process start time, so a later reader can tell it from a reuse."""
+    pid_file.write_text(f"{pid} {psutil.Process(pid).create_time():.3f}")
 
 
 def read_pid(pid_file: Path) -> int | None:
-    """Return the pid recorded in `pid_file` if that process is still alive."""
+    """Return the pid recorded in `pid_file` if that very process is still alive.
+
+    Pids wrap quickly on a busy machine (pid_max is often 32768): a node killed without its
+    pid file being removed leaves a number that another process may own later, and
+    stopping "it" would kill that process. The recorded start time tells them apart."""
     try:
-        pid = int(pid_file.read_text().strip())
+        pid_text, _, started = pid_file.read_text().strip().partition(" ")
+        pid = int(pid_text)
+        recorded = float(started)
     except (FileNotFoundError, ValueError):
+        return None
+    try:
+        if abs(psutil.Process(pid).create_time() - recorded) > 0.01:
+            return None
+    except psutil.NoSuchProcess:
         return None
     return pid if is_alive(pid) else None
 
