@@ -31,7 +31,6 @@ class Component:
         self._log_path = logs / f"{name}.log"
         self._env = env
         self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
         # Set when the harness signals or stops the process, so its exit is not a crash.
         self.exit_expected = False
 
@@ -45,7 +44,6 @@ class Component:
             env={**os.environ, **self._env},
         )
         log.close()
-        self.starts += 1
         self.exit_expected = False
 
     def alive(self) -> bool:
