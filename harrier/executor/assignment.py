@@ -43,7 +43,11 @@ class TaskManager:
         self._processor = processor
         self._sink = sink
         self.tasks: dict[int, StreamTask] = {}
-        # Partitions paused by ``rewind_all`` (outside any callback) until their restore ends.
+        # Partition numbers paused by ``rewind_all`` (outside any callback), resumed when a
+        # task of that number next finishes restoring. A revocation does not clear them:
+        # librdkafka keeps a partition paused across unassign and assign, so a task revoked
+        # mid-restore and assigned again (the group re-forms after a broker restart) would
+        # otherwise never be fetched again.
         self._paused: set[int] = set()
         self.restorer = restorer_factory(self._resume)
 
@@ -86,7 +90,6 @@ class TaskManager:
             if task is None:
                 continue
             self.restorer.remove(number)
-            self._paused.discard(number)
             task.transition(TaskState.REVOKED)
         logger.info("revoked partitions %s", numbers)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import signal
 import subprocess
 import uuid
@@ -99,6 +100,11 @@ class KafkaCluster:
             if pid := read_pid(node.pid_file):
                 stop_pid(pid)
             node.pid_file.unlink(missing_ok=True)
+
+    def wipe(self) -> None:
+        """Stop the cluster and delete its storage: the next ``up()`` formats a new one."""
+        self.down()
+        shutil.rmtree(self.cluster_dir, ignore_errors=True)
 
     def kill_node(self, node_id: int) -> None:
         """SIGKILL one node (for fault tests); `up()` starts it again."""

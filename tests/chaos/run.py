@@ -103,6 +103,9 @@ class _Run:
         self.own_kafka: KafkaCluster | None = None
         if scenario.own_brokers:
             self.own_kafka = Stack(kafka_port=_OWN_KAFKA_PORTS[scenario.own_brokers], brokers=scenario.own_brokers).kafka
+            # A fresh cluster per run: the topics of earlier runs would make every restart
+            # load them all again.
+            self.own_kafka.wipe()
             self.own_kafka.up()
             bootstrap = self.own_kafka.bootstrap
         self.bootstrap = bootstrap

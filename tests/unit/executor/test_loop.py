@@ -174,6 +174,20 @@ def test_an_abortable_commit_aborts_and_rewinds_every_task_to_the_last_commit() 
     assert tasks.tasks[0].state is TaskState.RUNNING
 
 
+def test_a_partition_paused_by_a_rewind_is_resumed_when_it_comes_back_after_a_revocation() -> None:
+    loop, consumer, raw, tasks = _loop()
+    _assign(tasks, 0)
+    tasks.restorer.hold = {0}  # type: ignore[attr-defined]
+    tasks.rewind_all()
+    # The group re-forms (a broker restart) while the rewound task still restores: it is
+    # revoked and assigned again. librdkafka still holds the partition paused.
+    tasks.revoke([TopicPartition("p.executions", 0), TopicPartition("p.worker-results", 0)])
+    tasks.restorer.hold = set()  # type: ignore[attr-defined]
+    _assign(tasks, 0)
+    assert consumer.calls[-1] == ("resume", [0, 0])
+    assert tasks.tasks[0].state is TaskState.RUNNING
+
+
 def test_stop_ends_run_after_a_final_commit() -> None:
     loop, consumer, raw, tasks = _loop(interval_ms=60_000)
     _assign(tasks, 0)
