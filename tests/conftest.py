@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,50 @@ def es_url() -> Iterator[str]:
         stack = Stack()
         stack.elasticsearch.up()
         yield stack.elasticsearch.url
+
+
+def _indices_and_templates(es: Any) -> tuple[set[str], set[str]]:
+    indices = {row["index"] for row in es.cat.indices(h="index", format="json")}
+    templates = {t["name"] for t in es.indices.get_index_template()["index_templates"]}
+    return {i for i in indices if not i.startswith(".")}, {t for t in templates if not t.startswith(".")}
+
+
+def _user_topics(admin: Any) -> set[str]:
+    # The broker's own topics (__consumer_offsets, __transaction_state) may first appear
+    # during a test; they are never a test's to delete.
+    return {t for t in admin.list_topics(timeout=30).topics if not t.startswith("_")}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_no_indices_or_topics(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Delete the indices, index templates and topics an integration module created.
+
+    Left behind they pile up: with a few hundred indices an Elasticsearch restart takes 45 s
+    instead of 18 (the outage tests restart it), and a broker holding thousands of
+    partitions from earlier runs no longer starts within the launcher's timeout. Per module,
+    not per test, because module fixtures share their topics between the tests.
+    """
+    if request.node.get_closest_marker("integration") is None:
+        yield
+        return
+    from confluent_kafka.admin import AdminClient
+    from elasticsearch import Elasticsearch
+
+    es = Elasticsearch(request.getfixturevalue("es_url"), request_timeout=60)
+    admin = AdminClient({"bootstrap.servers": request.getfixturevalue("kafka_bootstrap")})
+    indices, templates = _indices_and_templates(es)
+    topics = _user_topics(admin)
+    yield
+    now_indices, now_templates = _indices_and_templates(es)
+    new = sorted(now_indices - indices)
+    for start in range(0, len(new), 50):
+        es.indices.delete(index=",".join(new[start:start + 50]), ignore_unavailable=True)
+    for name in sorted(now_templates - templates):
+        es.indices.delete_index_template(name=name)
+    created = sorted(_user_topics(admin) - topics)
+    if created:
+        for future in admin.delete_topics(created, operation_timeout=30).values():
+            future.result()
 
 
 @pytest.fixture
