@@ -7,6 +7,9 @@ match too, because task p restores from changelog partition p.
 
 from __future__ import annotations
 
+import logging
+import time
+
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
@@ -15,6 +18,11 @@ from harrier.executor.runtime import RuntimeConfig
 
 __all__ = ["check_co_partitioning"]
 
+logger = logging.getLogger("harrier.executor")
+
+# Pause between metadata attempts while the broker cannot be reached.
+RETRY_S = 1.0
+
 
 def check_co_partitioning(
     admin: AdminClient, config: RuntimeConfig, timeout_s: float = 10.0
@@ -22,13 +30,18 @@ def check_co_partitioning(
     """The shared partition count of the inputs and the changelog.
 
     Raises ``CoPartitioningError`` naming the topics and counts when a topic is missing or
-    the counts differ.
+    the counts differ. While the broker cannot be reached it waits: an outage is not a
+    configuration error, and a stream process restarted during a broker restart must not
+    stop the whole executor.
     """
     names = [config.topic(name) for name in (*config.inputs, config.changelog)]
-    try:
-        metadata = admin.list_topics(timeout=timeout_s)
-    except KafkaException as exc:
-        raise CoPartitioningError(f"cannot read topic metadata: {exc}") from exc
+    while True:
+        try:
+            metadata = admin.list_topics(timeout=timeout_s)
+            break
+        except KafkaException as exc:
+            logger.warning("cannot read topic metadata yet, retrying: %s", exc)
+            time.sleep(RETRY_S)
     counts: dict[str, int] = {}
     missing = []
     for name in names:
