@@ -26,6 +26,8 @@ __all__ = ["ChangelogRestorer"]
 logger = logging.getLogger("harrier.executor")
 
 BATCH = 10_000
+# A restore that takes longer than this logs where it is, and again every as long.
+REPORT_EVERY_S = 10.0
 
 
 class ChangelogRestorer:
@@ -45,6 +47,7 @@ class ChangelogRestorer:
         self._active: dict[int, StreamTask] = {}
         self._ends: dict[int, int] = {}
         self._started: dict[int, float] = {}
+        self._reported: dict[int, float] = {}
         # Active partitions whose changelog is empty: finished by the next ``step``.
         self._empty: set[int] = set()
 
@@ -75,6 +78,7 @@ class ChangelogRestorer:
         """Stop restoring ``partition`` (its task was revoked)."""
         if self._active.pop(partition, None) is not None:
             del self._ends[partition], self._started[partition]
+            self._reported.pop(partition, None)
             if partition in self._empty:
                 self._empty.discard(partition)
             else:
@@ -108,8 +112,15 @@ class ChangelogRestorer:
         positions = self._consumer.position(
             [TopicPartition(self._topic, partition) for partition in self._active]
         )
+        now = time.monotonic()
         for position in positions:
             partition = position.partition
+            if now - self._reported.get(partition, self._started[partition]) >= REPORT_EVERY_S:
+                self._reported[partition] = now
+                logger.warning(
+                    "partition %d still restoring after %.0f s: changelog position %d of %d",
+                    partition, now - self._started[partition], position.offset, self._ends[partition],
+                )
             if position.offset >= self._ends[partition]:
                 task = self._active.pop(partition)
                 started = self._started.pop(partition)
@@ -118,6 +129,7 @@ class ChangelogRestorer:
                 self._finish(task, records=len(task.store), started=started)
 
     def _finish(self, task: StreamTask, records: int, started: float) -> None:
+        self._reported.pop(task.partition, None)
         task.store.rebuild_timers()
         task.transition(TaskState.RUNNING)
         logger.info(
