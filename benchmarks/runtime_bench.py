@@ -27,7 +27,6 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -149,12 +148,12 @@ def restore(config: RuntimeConfig, states: int) -> tuple[float, int]:
     changelog = config.topic(config.changelog)
     consumer = create_consumer(config.settings, None, "bench-restore")
     partitions = consumer.list_topics(changelog, timeout=10).topics[changelog].partitions
-    done: list[StreamTask] = []
-    restorer = ChangelogRestorer(consumer, changelog, done.append)
+    restorer = ChangelogRestorer(consumer, changelog)
     sink = RecordSink(Sender(config)._producer, "", "")
+    done = [StreamTask(partition, [], CounterProcessor(), sink, changelog) for partition in partitions]
     started = time.monotonic()
-    for partition in partitions:
-        restorer.add(StreamTask(partition, [], CounterProcessor(), sink, changelog))
+    for task in done:
+        restorer.add(task)
     while restorer.restoring:
         restorer.step(0.025)
     elapsed = time.monotonic() - started

@@ -9,9 +9,9 @@ caller commits first (see ``rebalance.py``), then the tasks are dropped with the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
+from confluent_kafka import Consumer, Message, TopicPartition
 
 from harrier.executor.exceptions import StoreError
 from harrier.executor.processing import Processor
@@ -34,7 +34,7 @@ class TaskManager:
         changelog_topic: str,
         processor: Processor,
         sink: RecordSink,
-        restorer_factory: Callable[[Callable[[StreamTask], None]], ChangelogRestorer],
+        restorer: ChangelogRestorer,
     ) -> None:
         self._consumer = consumer
         # physical input topic -> logical name, handed to the processor as the record source
@@ -43,13 +43,7 @@ class TaskManager:
         self._processor = processor
         self._sink = sink
         self.tasks: dict[int, StreamTask] = {}
-        # Partition numbers paused by ``rewind_all`` (outside any callback), resumed when a
-        # task of that number next finishes restoring. A revocation does not clear them:
-        # librdkafka keeps a partition paused across unassign and assign, so a task revoked
-        # mid-restore and assigned again (the group re-forms after a broker restart) would
-        # otherwise never be fetched again.
-        self._paused: set[int] = set()
-        self.restorer = restorer_factory(self._resume)
+        self.restorer = restorer
 
     @property
     def restoring(self) -> bool:
@@ -93,26 +87,6 @@ class TaskManager:
             task.transition(TaskState.REVOKED)
         logger.info("revoked partitions %s", numbers)
 
-    def rewind_all(self) -> None:
-        """After an aborted transaction: rebuild every store from the changelog and re-read
-        the inputs from the committed offsets."""
-        tasks = list(self.tasks.values())
-        if not tasks:
-            return
-        inputs = [tp for task in tasks for tp in task.inputs]
-        self._consumer.pause(inputs)
-        self._paused.update(task.partition for task in tasks)
-        committed = self._consumer.committed(inputs, timeout=30.0)
-        for tp in committed:
-            # Nothing committed yet: start over, as auto.offset.reset=earliest would.
-            offset = tp.offset if tp.offset >= 0 else OFFSET_BEGINNING
-            self._consumer.seek(TopicPartition(tp.topic, tp.partition, offset))
-        for task in tasks:
-            self.restorer.remove(task.partition)
-            task.rewind(self._processor.codec)
-            self.restorer.add(task)
-        logger.warning("rewound partitions %s to their last commit", sorted(self.tasks))
-
     def task_of(self, message: Message) -> StreamTask | None:
         """The task of an input record if it is RUNNING, else None."""
         task = self.tasks.get(message.partition())
@@ -124,9 +98,3 @@ class TaskManager:
         for (topic, partition), offset in first_skipped.items():
             if partition in self.tasks:
                 self._consumer.seek(TopicPartition(topic, partition, offset))
-
-    def _resume(self, task: StreamTask) -> None:
-        """Let a task rewound after an aborted transaction read its inputs again."""
-        if self.tasks.get(task.partition) is task and task.partition in self._paused:
-            self._paused.discard(task.partition)
-            self._consumer.resume(task.inputs)

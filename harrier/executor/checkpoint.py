@@ -14,7 +14,7 @@ with the same numbers.
    together). at-least-once: flush the producer, then commit the offsets.
 5. Mark the stores clean.
 
-A failing step 3 or 4 raises ``TransactionAbortable`` (the caller aborts and rewinds) or
+A failing step 3 or 4 raises ``TransactionAbortable`` (the caller aborts and restarts) or
 ``ProducerFenced`` (the caller stops).
 """
 
@@ -91,7 +91,7 @@ class Checkpoint:
             task.store.mark_clean()
 
     def abort(self) -> None:
-        """Abort the interval's transaction (exactly-once); the caller rewinds the tasks."""
+        """Abort the interval's transaction (exactly-once); the caller drops the stores."""
         if isinstance(self._producer, TransactionalProducer):
             self._producer.abort()
 

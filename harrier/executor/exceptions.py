@@ -9,7 +9,7 @@ ExecutorError                 base of everything raised by harrier.executor's ru
                               (the record that produced it is dead-lettered)
 
 Kafka outcomes come from ``harrier.topics``: ``ProducerFenced`` stops the stream process,
-``TransactionAbortable`` rewinds its partitions to the last commit.
+``TransactionAbortable`` restarts it from its last commit.
 """
 
 from __future__ import annotations

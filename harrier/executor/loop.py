@@ -77,25 +77,29 @@ class StreamLoop:
     def commit(self) -> None:
         """Commit the current checkpoint if it holds anything, and start the next one.
 
-        An abortable transaction error aborts instead and rewinds every task to the last
-        commit, so nothing of the aborted interval survives in the stores.
+        An abortable transaction error aborts the transaction and raises on: the stream
+        process exits, and its restart resumes from the last commit with fresh clients and
+        stores. Rewinding in place meant pausing and seeking inputs that a rebalance could
+        take away in between, and librdkafka then left them unfetched after a broker restart.
         """
         if self._halted or self.checkpoint.empty:
             return
         try:
             self.checkpoint.commit()
-        except TransactionAbortable as exc:
-            logger.warning("transaction aborted, rewinding to the last commit: %s", exc)
+        except TransactionAbortable:
             self.abort()
-            return
+            raise
         self.checkpoint = self._new_checkpoint()
 
     def abort(self) -> None:
-        """Abort the current checkpoint and rewind every task to the last commit."""
+        """Abort the current checkpoint's transaction and start the next one.
+
+        The stores still hold the aborted interval's changes: the caller drops them (the
+        lost tasks) or the process (after a failed commit).
+        """
         if self._halted:
             return
         self.checkpoint.abort()
-        self._tasks.rewind_all()
         self.checkpoint = self._new_checkpoint()
 
     # -- phases --------------------------------------------------------------------------

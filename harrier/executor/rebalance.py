@@ -6,9 +6,10 @@ can use the loop's checkpoint directly.
 - revoked: commit the current checkpoint (in-flight work of every task, since one
   transaction spans them all), then drop the revoked tasks and their stores.
 - lost (the member was evicted, e.g. stalled past the session timeout): another member may
-  already own the partitions, so nothing is committed: the transaction is aborted, the lost
-  tasks dropped, the remaining ones rewound to their last commit.
-- assigned: create the tasks, pause their inputs, start their restore.
+  already own the partitions, so nothing is committed: the lost tasks are dropped and the
+  transaction aborted. The range assignor is eager, so every task is lost at once and no
+  store is left holding the aborted interval.
+- assigned: create the tasks and start their restore (their inputs are left alone).
 """
 
 from __future__ import annotations

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from harrier.executor.tasks import StreamTask, TaskState
@@ -31,18 +29,16 @@ REPORT_EVERY_S = 10.0
 
 
 class ChangelogRestorer:
-    """Restores tasks' stores and hands each task back when its changelog is replayed."""
+    """Restores tasks' stores and sets each task RUNNING when its changelog is replayed."""
 
     def __init__(
         self,
         consumer: Consumer,
         changelog_topic: str,
-        on_restored: Callable[[StreamTask], None],
         timeout_s: float = 30.0,
     ) -> None:
         self._consumer = consumer
         self._topic = changelog_topic
-        self._on_restored = on_restored
         self._timeout_s = timeout_s
         self._active: dict[int, StreamTask] = {}
         self._ends: dict[int, int] = {}
@@ -136,4 +132,3 @@ class ChangelogRestorer:
             "partition %d restored: %d states, %d timers in %.3f s",
             task.partition, records, len(task.store.timers), time.monotonic() - started,
         )
-        self._on_restored(task)

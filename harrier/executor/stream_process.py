@@ -6,6 +6,9 @@ clients. Exit codes tell the supervisor what to do next:
 
 - ``EXIT_OK`` (0): stopped on request.
 - ``EXIT_CONFIG`` (2): cannot run as configured (co-partitioning); restarting will not help.
+- ``EXIT_ABORTED`` (4): a transaction failed and was aborted. The stores hold changes that
+  never committed, and the inputs are past them: a restart rebuilds both from the last
+  commit.
 - ``EXIT_FENCED`` (3): a newer producer with this ``transactional.id`` exists, or the
   producer hit a fatal error. The process drops everything (its open transaction is already
   aborted or will be by the broker) and exits instead of rejoining in place: a fresh process
@@ -31,24 +34,24 @@ from harrier.executor.rebalance import RebalanceListener
 from harrier.executor.restore import ChangelogRestorer
 from harrier.executor.runtime import RuntimeConfig
 from harrier.executor.sink import RecordSink
-from harrier.executor.tasks import StreamTask
 from harrier.topics.clients import (
     create_admin,
     create_consumer,
     create_producer,
     create_transactional_producer,
 )
-from harrier.topics.exceptions import ProducerFatal, ProducerFenced
+from harrier.topics.exceptions import ProducerFatal, ProducerFenced, TransactionAbortable
 from harrier.topics.specs import build_specs
 from harrier.topics.transactions import TransactionalProducer
 
-__all__ = ["EXIT_CONFIG", "EXIT_FENCED", "EXIT_OK", "ProcessorFactory", "run_stream_process"]
+__all__ = ["EXIT_ABORTED", "EXIT_CONFIG", "EXIT_FENCED", "EXIT_OK", "ProcessorFactory", "run_stream_process"]
 
 logger = logging.getLogger("harrier.executor")
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
 EXIT_FENCED = 3
+EXIT_ABORTED = 4
 
 # Must be picklable (a module-level function or class, or functools.partial of one): the
 # supervisor starts stream processes with the spawn method.
@@ -80,9 +83,7 @@ def run_stream_process(config: RuntimeConfig, factory: ProcessorFactory, index: 
     )
     changelog = config.topic(config.changelog)
 
-    def restorer(on_restored: Callable[[StreamTask], None]) -> ChangelogRestorer:
-        return ChangelogRestorer(restore_consumer, changelog, on_restored)
-
+    restorer = ChangelogRestorer(restore_consumer, changelog)
     tasks = TaskManager(consumer, config.input_topics(), changelog, processor, sink, restorer)
     executor = settings.executor
     loop = StreamLoop(
@@ -108,6 +109,13 @@ def run_stream_process(config: RuntimeConfig, factory: ProcessorFactory, index: 
         logger.error("stream process %d stops, its producer is unusable: %s", index, exc)
         _leave_without_commit(loop, consumer, restore_consumer)
         return EXIT_FENCED
+    except TransactionAbortable as exc:
+        logger.warning(
+            "stream process %d restarts from its last commit, its transaction was aborted: %s",
+            index, exc,
+        )
+        _leave_without_commit(loop, consumer, restore_consumer)
+        return EXIT_ABORTED
     except BaseException:
         # A bug or a fatal consumer error: the interval's work must not commit, but leaving
         # the group lets the others take over without waiting for the session timeout.

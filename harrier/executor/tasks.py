@@ -3,9 +3,7 @@
 ::
 
     RESTORING ---> RUNNING ---> REVOKED
-        |   ^---------'            ^
-        |   (rewind after an       |
-        |    aborted transaction)  |
+        |                          ^
         '--------------------------'
 
 Input records are processed only in RUNNING; the store is written by the restorer only in
@@ -21,7 +19,7 @@ from enum import Enum
 from confluent_kafka import Message, TopicPartition
 
 from harrier.executor.exceptions import StoreError
-from harrier.executor.processing import InputRecord, Processor, StateCodec
+from harrier.executor.processing import InputRecord, Processor
 from harrier.executor.sink import RecordSink
 from harrier.executor.store import PartitionStore
 from harrier.topics.serdes import decode_key
@@ -41,7 +39,7 @@ class TaskState(Enum):
 
 TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     TaskState.RESTORING: frozenset({TaskState.RUNNING, TaskState.REVOKED}),
-    TaskState.RUNNING: frozenset({TaskState.RESTORING, TaskState.REVOKED}),
+    TaskState.RUNNING: frozenset({TaskState.REVOKED}),
     TaskState.REVOKED: frozenset(),
 }
 
@@ -75,11 +73,6 @@ class StreamTask:
                 f"to {target.value}"
             )
         self.state = target
-
-    def rewind(self, codec: StateCodec) -> None:
-        """Drop the store's uncommitted state: back to RESTORING with an empty store."""
-        self.transition(TaskState.RESTORING)
-        self.store = PartitionStore(self.partition, codec)
 
     def process(self, message: Message, source: str) -> None:
         """Decode, process and emit one input record; a failure dead-letters it."""

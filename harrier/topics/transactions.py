@@ -4,7 +4,8 @@ Its only job beyond delegation is turning librdkafka's transaction errors into t
 outcomes a loop must handle differently:
 
 - ``ProducerFenced``: another instance owns the ``transactional.id``; stop, do not commit.
-- ``TransactionAbortable``: abort, rewind the consumer to the last commit, reprocess.
+- ``TransactionAbortable``: abort, resume from the last commit (the executor restarts its
+  stream process), reprocess.
 - ``ProducerFatal``: recreate the producer.
 
 Retriable commit and abort errors are retried here until the timeout.

@@ -1,17 +1,19 @@
-"""StreamLoop phases against in-memory clients: process, commit, skip, rewind."""
+"""StreamLoop phases against in-memory clients: process, commit, skip, abort."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+import pytest
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
 from runtime_fakes import Adder, RawProducer, message
 from harrier.executor.assignment import TaskManager
+from harrier.executor.rebalance import RebalanceListener
 from harrier.executor.loop import StreamLoop
 from harrier.executor.sink import RecordSink
 from harrier.executor.tasks import StreamTask, TaskState
+from harrier.topics.exceptions import TransactionAbortable
 from harrier.topics.transactions import TransactionalProducer
 
 
@@ -65,15 +67,13 @@ class Consumer:
 class Restorer:
     """Restores instantly unless told to hold a partition back."""
 
-    def __init__(self, on_restored: Callable[[StreamTask], None]) -> None:
-        self._on_restored = on_restored
+    def __init__(self) -> None:
         self.hold: set[int] = set()
         self.restoring = False
 
     def add(self, task: StreamTask) -> None:
         if task.partition not in self.hold:
             task.transition(TaskState.RUNNING)
-            self._on_restored(task)
 
     def remove(self, partition: int) -> None:
         pass
@@ -88,7 +88,7 @@ def _loop(interval_ms: int = 0) -> tuple[StreamLoop, Consumer, RawProducer, Task
     sink = RecordSink(producer, "p.", "p.dead-letters")
     sources = {"p.executions": "executions", "p.worker-results": "worker-results"}
     tasks = TaskManager(
-        consumer, sources, "p.states", Adder(), sink, Restorer  # type: ignore[arg-type]
+        consumer, sources, "p.states", Adder(), sink, Restorer()  # type: ignore[arg-type]
     )
     loop = StreamLoop(
         consumer, producer, tasks, sink, 25, interval_ms  # type: ignore[arg-type]
@@ -153,7 +153,7 @@ def test_records_of_a_restoring_task_are_read_again_later() -> None:
     assert tasks.tasks[0].store.get("a") == {"total": 1, "due": None}
 
 
-def test_an_abortable_commit_aborts_and_rewinds_every_task_to_the_last_commit() -> None:
+def test_an_abortable_commit_aborts_and_raises_so_the_process_restarts_from_the_last_commit() -> None:
     loop, consumer, raw, tasks = _loop()
     _assign(tasks, 0)
     error = KafkaError(KafkaError._STATE, "txn failed", txn_requires_abort=True)
@@ -162,30 +162,24 @@ def test_an_abortable_commit_aborts_and_rewinds_every_task_to_the_last_commit() 
         raise KafkaException(error)
 
     raw.commit_transaction = failing_commit  # type: ignore[method-assign]
-    consumer.commits = {("p.executions", 0): 100, ("p.worker-results", 0): 100}
     consumer.queue = [message("p.executions", 0, 5, b"a", b'{"n": 1}')]
-    _one_iteration(loop)
-    assert ("abort", None) in raw.calls and raw.calls[-1] == ("begin", None)
-    assert ("seek", ("p.executions", 0, 100)) in consumer.calls
-    # Paused while the store is rebuilt, resumed once it is.
-    assert ("pause", [0, 0]) in consumer.calls and ("resume", [0, 0]) in consumer.calls
-    # The store was rebuilt from the changelog (empty here): the aborted count is gone.
-    assert tasks.tasks[0].store.get("a") is None
-    assert tasks.tasks[0].state is TaskState.RUNNING
+    with pytest.raises(TransactionAbortable, match="txn failed"):
+        _one_iteration(loop)
+    assert ("abort", None) in raw.calls
+    # Nothing is rewound in place: no pause, seek or resume of an input that a rebalance
+    # could take away meanwhile (librdkafka then left partitions unfetched).
+    assert consumer.calls == []
 
 
-def test_a_partition_paused_by_a_rewind_is_resumed_when_it_comes_back_after_a_revocation() -> None:
+def test_lost_partitions_abort_the_interval_and_drop_every_task() -> None:
     loop, consumer, raw, tasks = _loop()
-    _assign(tasks, 0)
-    tasks.restorer.hold = {0}  # type: ignore[attr-defined]
-    tasks.rewind_all()
-    # The group re-forms (a broker restart) while the rewound task still restores: it is
-    # revoked and assigned again. librdkafka still holds the partition paused.
-    tasks.revoke([TopicPartition("p.executions", 0), TopicPartition("p.worker-results", 0)])
-    tasks.restorer.hold = set()  # type: ignore[attr-defined]
-    _assign(tasks, 0)
-    assert consumer.calls[-1] == ("resume", [0, 0])
-    assert tasks.tasks[0].state is TaskState.RUNNING
+    _assign(tasks, 0, 1)
+    consumer.queue = [message("p.executions", 0, 5, b"a", b'{"n": 1}')]
+    loop._process(loop._poll())
+    lost = [TopicPartition(t, p) for p in (0, 1) for t in ("p.executions", "p.worker-results")]
+    RebalanceListener(tasks, loop).on_lost(consumer, lost)  # type: ignore[arg-type]
+    assert ("abort", None) in raw.calls and ("commit", None) not in raw.calls
+    assert tasks.tasks == {} and consumer.calls == []
 
 
 def test_stop_ends_run_after_a_final_commit() -> None:
@@ -241,12 +235,10 @@ class _ChangelogConsumer:
 def test_an_empty_changelog_finishes_its_task_in_the_loop_not_in_the_rebalance_callback() -> None:
     from harrier.executor.restore import ChangelogRestorer
 
-    restored: list[int] = []
     changelog = _ChangelogConsumer()
-    restorer = ChangelogRestorer(changelog, "p.states", lambda task: restored.append(task.partition))  # type: ignore[arg-type]
+    restorer = ChangelogRestorer(changelog, "p.states")  # type: ignore[arg-type]
     task = StreamTask(3, [TopicPartition("p.executions", 3)], Adder(), None, "p.states")  # type: ignore[arg-type]
     restorer.add(task)
-    assert restored == [] and restorer.restoring and changelog.assigned == []
+    assert task.state is TaskState.RESTORING and restorer.restoring and changelog.assigned == []
     restorer.step(0.0)
-    assert restored == [3] and not restorer.restoring
-    assert task.state is TaskState.RUNNING
+    assert task.state is TaskState.RUNNING and not restorer.restoring

@@ -111,14 +111,6 @@ def test_lifecycle_refuses_moves_outside_the_table() -> None:
         task.transition(TaskState.RUNNING)
 
 
-def test_rewind_drops_uncommitted_state() -> None:
-    task, _, processor = _task()
-    _start(task)
-    task.process(message("p.executions", 2, 1, b"e1", b'{"n": 1}'), "executions")
-    task.rewind(processor.codec)
-    assert task.state is TaskState.RESTORING and len(task.store) == 0
-
-
 def test_an_output_over_its_topic_limit_dead_letters_the_record_instead() -> None:
     raw = RawProducer()
     sink = RecordSink(TransactionalProducer(raw, "tx"), "p.", "p.dead-letters", {"out": 3})
