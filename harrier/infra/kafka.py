@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 import signal
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +14,7 @@ from pathlib import Path
 from harrier.infra.exceptions import InfraError
 from harrier.infra.java import find_java
 from harrier.infra.maven import copy_jars
-from harrier.infra.processes import port_open, read_pid, stop_pid, wait_until, write_pid
+from harrier.infra.processes import is_alive, port_open, read_pid, stop_pid, wait_until, write_pid
 
 __all__ = ["KAFKA_VERSION", "KafkaCluster"]
 
@@ -101,16 +101,19 @@ class KafkaCluster:
                 stop_pid(pid)
             node.pid_file.unlink(missing_ok=True)
 
-    def wipe(self) -> None:
-        """Stop the cluster and delete its storage: the next ``up()`` formats a new one."""
-        self.down()
-        shutil.rmtree(self.cluster_dir, ignore_errors=True)
+    def kill(self) -> None:
+        """SIGKILL every node (a throwaway cluster needs no graceful stop)."""
+        for node in self.nodes:
+            self.kill_node(node.node_id)
 
     def kill_node(self, node_id: int) -> None:
         """SIGKILL one node (for fault tests); `up()` starts it again."""
         node = self.nodes[node_id - 1]
         if pid := read_pid(node.pid_file):
             os.killpg(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while is_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)  # its ports are free once it is gone
         node.pid_file.unlink(missing_ok=True)
 
     def ready(self) -> bool:

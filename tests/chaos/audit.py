@@ -59,6 +59,8 @@ class Audit:
     poison_dead_lettered: int = 0
     crashed: int = 0
     faults: list[str] = field(default_factory=list)
+    # Seconds spent per phase of the run (set-up, components, load, drain, audit).
+    phases: dict[str, float] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:

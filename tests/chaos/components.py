@@ -150,5 +150,8 @@ class Components:
         ]
 
     def stop_all(self) -> None:
+        """SIGTERM every component at once, then wait for each (SIGKILL if it lingers)."""
+        for component in self.by_name.values():
+            component.signal(signal.SIGTERM)
         for component in self.by_name.values():
             component.stop()

@@ -31,6 +31,9 @@ class Scenario:
     workers: int = 1
     schedulers: int = 0
     poison: bool = False
+    # The fault hits what every run uses (the session's Elasticsearch): the scenario runs
+    # alone, never beside another.
+    shared_fault: bool = False
 
 
 def _kill_executor_twice(f: Faults) -> None:
@@ -91,7 +94,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("executor-kill", "kill -9 an executor stream process, twice", _kill_executor_twice),
     Scenario("worker-kill", "kill -9 one of two workers while it holds running tasks", _kill_worker, workers=2),
     Scenario("broker-restart", "stop the Kafka broker and start it again", _restart_broker, own_brokers=1),
-    Scenario("elasticsearch-stop", "stop Elasticsearch for the outage", _stop_elasticsearch),
+    Scenario("elasticsearch-stop", "stop Elasticsearch for the outage", _stop_elasticsearch, shared_fault=True),
     Scenario("scheduler-kill", "kill -9 one of two schedulers while cron triggers are due", _kill_scheduler,
              schedulers=2),
     Scenario("broker-kill-of-3", "kill -9 one broker of a 3-broker cluster (replication factor 3)",

@@ -11,13 +11,16 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 import yaml
-from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
 from elasticsearch import Elasticsearch
 
 from harrier.config.loader import load_settings
@@ -35,7 +38,7 @@ from tests.chaos.faults import Scenario
 from tests.chaos.flows import CHILD, CRON, MIXED, NAMESPACE, SECRET_ENV, SECRET_VALUE, TASK_RUNS_PER_EXECUTION
 from tests.chaos.load import Load
 
-__all__ = ["FULL", "QUICK", "Faults", "Size", "run_scenario"]
+__all__ = ["FULL", "QUICK", "Faults", "Size", "run_scenario", "run_scenarios"]
 
 # Where a run's own broker (cluster) listens, apart from the shared one on 9092.
 _OWN_KAFKA_PORTS = {1: 19092, 3: 19192}
@@ -64,7 +67,7 @@ class Size:
     drain_s: float
 
 
-QUICK = Size(executions=150, rate=15.0, outage_s=10.0, drain_s=240.0)
+QUICK = Size(executions=100, rate=20.0, outage_s=10.0, drain_s=240.0)
 FULL = Size(executions=2000, rate=12.0, outage_s=60.0, drain_s=900.0)
 
 
@@ -103,10 +106,9 @@ class _Run:
         self.own_kafka: KafkaCluster | None = None
         if scenario.own_brokers:
             self.own_kafka = Stack(kafka_port=_OWN_KAFKA_PORTS[scenario.own_brokers], brokers=scenario.own_brokers).kafka
-            # A fresh cluster per run: the topics of earlier runs would make every restart
-            # load them all again.
-            self.own_kafka.wipe()
             self.own_kafka.up()
+            # Earlier runs' topics would make every restart of this broker load them again.
+            _delete_topics(self.own_kafka.bootstrap, "chaos-")
             bootstrap = self.own_kafka.bootstrap
         self.bootstrap = bootstrap
         self.elasticsearch: ElasticsearchNode = Stack().elasticsearch
@@ -202,7 +204,10 @@ class _Run:
         })
         topic = self.topics["execution-states"]
         partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
-        consumer.assign([TopicPartition(topic, p, OFFSET_END) for p in partitions])
+        # Concrete end offsets, not OFFSET_END: that one is resolved at the first fetch, which
+        # on a slow or fresh cluster can come after the warm-up execution has already ended.
+        ends = [_end_offset(consumer, TopicPartition(topic, p)) for p in partitions]
+        consumer.assign([TopicPartition(topic, p, end) for p, end in zip(partitions, ends, strict=True)])
         self._observing.set()
         while not self._stop.is_set():
             for message in consumer.consume(1000, 0.2):
@@ -228,27 +233,62 @@ class _Run:
         self._stop.set()
         self.components.stop_all()
         if self.own_kafka is not None:
-            self.own_kafka.down()
+            # A graceful stop of a 3-node cluster waits out its lost quorum (about 40 s); the
+            # next run's start recovers the logs instead, and deletes this run's topics.
+            self.own_kafka.kill()
+
+
+def _end_offset(consumer: Consumer, tp: TopicPartition, timeout_s: float = 60.0) -> int:
+    # A topic created a moment ago may have no leader yet: ask until it does.
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return int(consumer.get_watermark_offsets(tp, timeout=5)[1])
+        except KafkaException:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _delete_topics(bootstrap: str, prefix: str) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    leftovers = [t for t in admin.list_topics(timeout=30).topics if t.startswith(prefix)]
+    if leftovers:
+        for future in admin.delete_topics(leftovers, operation_timeout=30).values():
+            future.result()
 
 
 def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, work: Path) -> Audit:
     """Run ``scenario`` at ``size`` against the broker at ``bootstrap`` (unless it brings its
     own) and the Elasticsearch at ``es_url``; the audit of what happened."""
+    phases: dict[str, float] = {}
+    mark = time.monotonic()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.monotonic()
+        phases[name] = now - mark
+        mark = now
+
     run = _Run(scenario, size, bootstrap, es_url, work)
     faults = Faults(run)
     try:
         run.prepare()
+        phase("set-up")
         run.start_components()
+        phase("components")
         schedule = threading.Thread(target=scenario.schedule, args=(faults,), name="chaos-faults")
         run.load.start()
         schedule.start()
         run.load.join(size.executions / size.rate + 300)
         schedule.join(size.outage_s + 300)
+        phase("load and faults")
         run.wait_drained()
         for name in [n for n in run.components.by_name if n.startswith("scheduler")]:
             run.components[name].stop()
         if run.cron_flows:
             time.sleep(5)  # the last cron executions end before their logs are counted
+        phase("drain")
         audit = audit_run(
             scenario.name, run.bootstrap, run.topics, run.load.accepted, run.es,
             IndexNames(run.index_prefix).pattern("logs"), SECRET_VALUE, TASK_RUNS_PER_EXECUTION, run.cron_flows,
@@ -261,6 +301,8 @@ def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, wo
             audit.poison_dead_lettered = sum(letters.get(t, 0) for t in DEAD_LETTERED_TOPICS)
             audit.examples += [f"dead letters by topic: {letters}"]
         audit.faults = faults.notes
+        phase("audit")
+        audit.phases = phases
         crashed = run.components.crashed()
         audit.crashed = len(crashed)
         if crashed:
@@ -268,3 +310,27 @@ def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, wo
         return audit
     finally:
         run.close()
+
+
+def run_scenarios(
+    scenarios: Sequence[Scenario], size: Size, bootstrap: str, es_url: str, work: Path, parallel: int = 1,
+) -> dict[str, Audit | Exception]:
+    """Run ``scenarios``, up to ``parallel`` side by side; each one's audit (or what it raised).
+
+    Runs share no topic, group or index, so they can overlap: they spend most of their time
+    waiting on faults and drains, not on the CPU. A scenario whose fault hits what every run
+    uses (``shared_fault``) runs alone, after the others.
+    """
+    def one(scenario: Scenario) -> Audit | Exception:
+        try:
+            return run_scenario(scenario, size, bootstrap, es_url, work)
+        except Exception as exc:  # noqa: BLE001 - reported as that scenario's failure
+            return exc
+
+    side_by_side = [s for s in scenarios if not s.shared_fault]
+    with ThreadPoolExecutor(max_workers=max(parallel, 1), thread_name_prefix="chaos-run") as pool:
+        results = dict(zip([s.name for s in side_by_side], pool.map(one, side_by_side), strict=True))
+    for scenario in scenarios:
+        if scenario.shared_fault:
+            results[scenario.name] = one(scenario)
+    return {s.name: results[s.name] for s in scenarios}
