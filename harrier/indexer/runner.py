@@ -15,7 +15,7 @@ from harrier.indexer.batches import BatchLimits
 from harrier.indexer.bulk import BulkShipper
 from harrier.indexer.documents import INDEXED_TOPICS, DocumentBuilder
 from harrier.indexer.indices import IndexNames
-from harrier.indexer.loop import IndexerLoop
+from harrier.indexer.loop import IndexerLoop, commit_counter
 from harrier.indexer.probes import IndexerCollector, indexer_readiness
 from harrier.indexer.retention import RetentionCleaner
 from harrier.indexer.status import IndexerStatus
@@ -54,7 +54,9 @@ def build_loop(
     """A subscribed consumer, a dead-letter producer and the loop over them."""
     names = IndexNames(settings.elasticsearch.index_prefix)
     topics = {topic_name(settings, kind): kind for kind in INDEXED_TOPICS}
-    consumer = create_consumer(settings, group_id(settings), "harrier-indexer", _CONSUMER_OVERRIDES)
+    status = status if status is not None else IndexerStatus()
+    overrides = {**_CONSUMER_OVERRIDES, "on_commit": commit_counter(status)}
+    consumer = create_consumer(settings, group_id(settings), "harrier-indexer", overrides)
     loop = IndexerLoop(
         consumer,
         DocumentBuilder(names, topics),

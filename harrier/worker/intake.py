@@ -106,8 +106,15 @@ class Intake:
         due = self.marks.to_commit()
         if not due:
             return
+        # Periodic commits are asynchronous: a synchronous one sent while the broker restarts
+        # can wait forever (seen in the broker-restart chaos run). One that fails leaves the
+        # group's offset behind until the next progress or the forced commit on revocation;
+        # at worst a rebalance redelivers a few attempts, whose second results the executor
+        # drops.
         try:
-            self._consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in due.items()], asynchronous=False)
+            self._consumer.commit(
+                offsets=[TopicPartition(t, p, o) for (t, p), o in due.items()], asynchronous=not force
+            )
         except KafkaException as exc:
             logger.warning("offset commit failed (retried next interval): %s", exc)
             return
