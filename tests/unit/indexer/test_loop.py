@@ -53,7 +53,8 @@ class FakeConsumer:
         self.events.append("resume")
 
     def commit(self, offsets: list[TopicPartition], asynchronous: bool) -> None:
-        assert not asynchronous
+        # Never a synchronous commit: one sent as the broker restarts can block for good.
+        assert asynchronous
         self.events.append("commit")
         self.commits.append(sorted((tp.topic, tp.partition, tp.offset) for tp in offsets))
         if not self.records:
@@ -181,3 +182,16 @@ def test_revocation_during_an_outage_drops_the_batch_without_committing() -> Non
     assert consumer.commits == []
     assert len(shipper.requests) == 1
     assert not loop.status.elasticsearch_up
+
+
+def test_the_commit_callback_counts_only_acknowledged_commits() -> None:
+    from confluent_kafka import KafkaError
+
+    from harrier.indexer.loop import commit_counter
+    from harrier.indexer.status import IndexerStatus
+
+    status = IndexerStatus()
+    on_commit = commit_counter(status)
+    on_commit(None, [TopicPartition(TOPIC, 0, 3)])
+    on_commit(KafkaError(KafkaError.NOT_COORDINATOR, "not coordinator"), [TopicPartition(TOPIC, 0, 5)])
+    assert status.commits == 1
