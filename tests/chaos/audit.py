@@ -59,6 +59,8 @@ class Audit:
     poison_dead_lettered: int = 0
     crashed: int = 0
     faults: list[str] = field(default_factory=list)
+    # Task runs (task_run_id -> "task attempt state") not terminal in a lost execution's last snapshot.
+    stuck: dict[str, dict[str, str]] = field(default_factory=dict)
     # Seconds spent per phase of the run (set-up, components, load, drain, audit).
     phases: dict[str, float] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
@@ -135,6 +137,7 @@ def _audit_executions(audit: Audit, bootstrap: str, topic: str, accepted: set[st
     lost = sorted(accepted - set(terminal))
     audit.lost = len(lost)
     audit.examples += [f"lost {i}: last state {final[i]['state'] if i in final else 'none'}" for i in lost[:3]]
+    audit.stuck = {i: _unfinished(final[i]) for i in lost[:3] if i in final}
     twice = [i for i, n in terminal.items() if n > 1]
     audit.finished_twice = len(twice)
     audit.examples += [f"finished {terminal[i]} times: {i}" for i in twice[:3]]
@@ -158,13 +161,38 @@ def _audit_executions(audit: Audit, bootstrap: str, topic: str, accepted: set[st
                     audit.examples.append(f"{execution_id}/{tr['task_id']}: {tr['state']}, ends {marks[(execution_id, tr['id'])]}")
 
 
+def _unfinished(snapshot: dict[str, Any]) -> dict[str, str]:
+    return {
+        tr["id"]: f"{tr['task_id']} ({len(tr.get('attempts') or ())} attempts) {tr['state']}"
+        for tr in snapshot["task_runs"] if tr["state"] not in TERMINAL
+    }
+
+
 def _audit_results(audit: Audit, bootstrap: str, topic: str) -> None:
     seen: Counter[tuple[str, int]] = Counter()
     for message in read_topic(bootstrap, topic):
         data = _data(message)
         if data is not None and "task_run_id" in data:
             seen[(data["task_run_id"], data["attempt"])] += 1
+            _trace(audit, "result", message, data)
     audit.redelivered_results = sum(n - 1 for n in seen.values())
+
+
+def _trace(audit: Audit, what: str, message: Message, data: dict[str, Any]) -> None:
+    # Where a lost execution's unfinished task runs got to: tells executor, worker and broker apart.
+    runs = audit.stuck.get(data.get("execution_id", ""))
+    if runs is not None and data["task_run_id"] in runs:
+        audit.examples.append(
+            f"  {runs[data['task_run_id']]}: {what} attempt {data['attempt']} "
+            f"{data.get('state', '')} at {message.topic()}[{message.partition()}]@{message.offset()}"
+        )
+
+
+def _audit_tasks(audit: Audit, bootstrap: str, topic: str) -> None:
+    for message in read_topic(bootstrap, topic):
+        data = _data(message)
+        if data is not None and "task_run_id" in data:
+            _trace(audit, "task", message, data)
 
 
 def _audit_logs(audit: Audit, bootstrap: str, topic: str, es: Elasticsearch, index_pattern: str,
@@ -230,6 +258,9 @@ def audit_run(
     """Audit one finished run; ``topics`` maps logical names to real topic names."""
     audit = Audit(scenario)
     _audit_executions(audit, bootstrap, topics["execution-states"], accepted, secret, task_runs_per_execution)
+    if audit.stuck:
+        _audit_tasks(audit, bootstrap, topics["worker-tasks"])
+        audit.examples += [f"  {i}: unfinished {', '.join(runs.values()) or 'nothing'}" for i, runs in audit.stuck.items()]
     _audit_results(audit, bootstrap, topics["worker-results"])
     _audit_logs(audit, bootstrap, topics["logs"], es, logs_pattern, secret, index_timeout_s)
     if cron_flows:
