@@ -40,7 +40,7 @@ from harrier.executor import RuntimeConfig, Supervisor  # noqa: E402
 from harrier.executor.restore import ChangelogRestorer  # noqa: E402
 from harrier.executor.sink import RecordSink  # noqa: E402
 from harrier.executor.tasks import StreamTask  # noqa: E402
-from harrier.topics import create_consumer, create_transactional_producer  # noqa: E402
+from harrier.topics import create_admin, create_consumer, create_transactional_producer  # noqa: E402
 from confluent_kafka import TopicPartition  # noqa: E402
 
 
@@ -148,14 +148,11 @@ def restore(config: RuntimeConfig, states: int) -> tuple[float, int]:
     changelog = config.topic(config.changelog)
     consumer = create_consumer(config.settings, None, "bench-restore")
     partitions = consumer.list_topics(changelog, timeout=10).topics[changelog].partitions
-    restorer = ChangelogRestorer(consumer, changelog)
+    restorer = ChangelogRestorer(consumer, changelog, create_admin(config.settings))
     sink = RecordSink(Sender(config)._producer, "", "")
     done = [StreamTask(partition, [], CounterProcessor(), sink, changelog) for partition in partitions]
     started = time.monotonic()
-    for task in done:
-        restorer.add(task)
-    while restorer.restoring:
-        restorer.step(0.025)
+    restorer.restore(done)
     elapsed = time.monotonic() - started
     consumer.close()
     restored = sum(len(task.store) for task in done)

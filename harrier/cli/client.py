@@ -1,4 +1,8 @@
-"""The API client the CLI commands share: where the webserver is and how to authenticate."""
+"""The API client the CLI commands share: where the webserver is and how to authenticate.
+
+httpx is imported when a command talks to the API: `harrier server ...` processes (each
+executor stream process among them) never pay for it.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["add_server_options", "api", "fail_on_error", "server_events"]
 
@@ -24,6 +30,8 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
 
 def api(args: argparse.Namespace, timeout: float = 30.0) -> httpx.Client:
     """A client for the webserver's /api/v1, authenticated from the environment."""
+    import httpx
+
     headers: dict[str, str] = {}
     auth: tuple[str, str] | None = None
     if token := os.environ.get("HARRIER_TOKEN"):
@@ -50,6 +58,8 @@ def fail_on_error(response: httpx.Response) -> Any:
 
 def server_events(client: httpx.Client, path: str) -> Iterator[tuple[str, Any]]:
     """(event, JSON data) pairs of a Server-Sent Events stream, until the server ends it."""
+    import httpx
+
     with client.stream("GET", path, timeout=httpx.Timeout(30.0, read=None)) as response:
         if not response.is_success:
             response.read()

@@ -9,7 +9,6 @@ from pathlib import Path
 import yaml
 
 from harrier.cli.client import add_server_options, api, fail_on_error
-from harrier.core.validation import validate_files
 
 __all__ = ["add_parser"]
 
@@ -49,6 +48,8 @@ def _flow_files(paths: list[Path]) -> list[Path]:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Print each problem on its own line; exit 1 when there is any."""
+    from harrier.core.validation import validate_files  # the flow model: only this command needs it
+
     files = _flow_files(args.paths)
     problems = validate_files(files)
     for problem in problems:

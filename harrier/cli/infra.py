@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from harrier.infra.exceptions import InfraError
-from harrier.infra.stack import Stack
 
 __all__ = ["add_parser"]
 
@@ -23,6 +22,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out the action; a failure prints one line and returns 1."""
+    from harrier.infra.stack import Stack  # psutil and the launchers: only this command needs them
+
     stack = Stack(kafka_port=args.kafka_port, es_port=args.es_port, brokers=args.brokers)
     try:
         if args.action == "up":

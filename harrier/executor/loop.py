@@ -1,12 +1,13 @@
-"""The stream loop: poll -> restore-or-process -> punctuate -> maybe commit, nothing else.
+"""The stream loop: poll -> process -> punctuate -> maybe commit, nothing else.
 
 Like Kafka Streams' ``StreamThread.runOnce``, each iteration runs named phases. The loop owns
 no business logic: the processor decides what records mean, the tasks apply them, the
 checkpoint commits them.
 
-The poll waits at most ``poll-ms``, less when a commit or a timer is due sooner, and not at
-all while stores are restoring (the restorer waits instead). A record processed right after
-an idle period commits at once, because the interval since the last commit has long passed.
+The poll waits at most ``poll-ms``, less when a commit or a timer is due sooner. Stores are
+restored inside the poll (the rebalance callback), before their records are handed out. A
+record processed right after an idle period commits at once, because the interval since the
+last commit has long passed.
 """
 
 from __future__ import annotations
@@ -57,8 +58,6 @@ class StreamLoop:
         self._running = True
         while self._running:
             messages = self._poll()
-            if self._tasks.restoring:
-                self._tasks.restorer.step(self._poll_s)
             if messages:
                 self._process(messages)
             self._punctuate()
@@ -114,7 +113,6 @@ class StreamLoop:
         sources = self._tasks.sources
         task_of = self._tasks.task_of
         processed = 0
-        skipped: dict[tuple[str, int], int] = {}
         for message in messages:
             if message.error() is not None:
                 _check(message.error())
@@ -123,11 +121,7 @@ class StreamLoop:
             if task is not None:
                 task.process(message, sources[message.topic()])
                 processed += 1
-            else:
-                skipped.setdefault((message.topic(), message.partition()), message.offset())
         self.checkpoint.records += processed
-        if skipped:
-            self._tasks.unread(skipped)
 
     def _punctuate(self) -> None:
         now = time.time()
@@ -143,8 +137,6 @@ class StreamLoop:
     # -- helpers -------------------------------------------------------------------------
 
     def _poll_timeout(self) -> float:
-        if self._tasks.restoring:
-            return 0.0
         timeout = self._poll_s
         if not self.checkpoint.empty:
             until_commit = self.checkpoint.started + self._interval_s - time.monotonic()

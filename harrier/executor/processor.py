@@ -22,6 +22,7 @@ tombstone on `execution-states`) `executor.state-tombstone-grace` after it ended
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -60,6 +61,8 @@ __all__ = [
     "UnknownFlowError",
     "create_processor",
 ]
+
+logger = logging.getLogger("harrier.executor")
 
 EXECUTION_SERDE: ModelSerde[Execution] = ModelSerde("execution", Execution)
 
@@ -162,6 +165,9 @@ class ExecutionProcessor:
                 return self._apply(record.key, reject(event, f"flow {what} not found", now), None, store, now)
         else:
             if execution is None:
+                # Legitimate for a late duplicate of an execution ended and removed after its
+                # grace; anything else is a lost state, so it is never silent.
+                logger.info("no execution %s in the store: %s dropped", record.key, type(event).__name__)
                 return ()
             flow = self._flow_of(execution)
         return self._apply(record.key, step(execution, flow, event, now), flow, store, now)

@@ -1,22 +1,36 @@
 """Changelog restore: replay ``execution-states`` partition p into task p's store.
 
 One restore consumer per stream process, assigned (not subscribed) to the changelog
-partitions of the tasks being restored, reading committed records only. The end of a
-partition is its last stable offset, which is what a read_committed watermark query returns:
-a zombie's open transaction cannot make the restore wait, and the records after it are not
-ours to read (they abort or commit before the partition's input is processed).
+partitions of the tasks being restored, reading committed records only, up to the
+partition's high watermark at the start of the restore (not its last stable offset). The
+previous owner commits its last transaction in its revocation callback, and the broker
+writes that transaction's markers after the commit returns: a restore that stopped at the
+last stable offset could end before the markers and miss the transaction, while the input
+offsets committed with it (fetched "stable") moved past its records, so a worker result
+then met no execution and was dropped (a chaos run caught one). Reading committed records to
+the high watermark waits for every transaction below it to commit or abort; a zombie's open
+one is aborted by the broker after ``transaction.timeout.ms`` (10 s).
 
-The restorer never blocks the loop for long: ``step`` consumes one batch, so the stream
-process keeps polling its group consumer (heartbeats, rebalances) while it restores. The
-tasks' input records are skipped, and read again later, until their restore completes.
+``restore`` runs inside the group consumer's ``on_assign`` and returns when every new task
+is RUNNING, so no input record of a task is ever handed out before its store is whole.
+Restoring alongside the loop instead meant skipping those records and seeking back to them,
+a seek librdkafka does not promise to honour right after a rebalance. The range assignor is
+eager, so a rebalance stops every task of the process anyway; the group consumer's
+heartbeats run on librdkafka's own thread while the callback blocks, and
+``max.poll.interval.ms`` (5 minutes) bounds a restore far above the measured rate (about
+335k states/s).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from collections.abc import Sequence
 
+from confluent_kafka import OFFSET_BEGINNING, Consumer, IsolationLevel, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
+
+from harrier.executor.exceptions import StoreError
 from harrier.executor.tasks import StreamTask, TaskState
 
 __all__ = ["ChangelogRestorer"]
@@ -35,100 +49,98 @@ class ChangelogRestorer:
         self,
         consumer: Consumer,
         changelog_topic: str,
+        admin: AdminClient,
         timeout_s: float = 30.0,
+        stall_s: float = 60.0,
     ) -> None:
         self._consumer = consumer
         self._topic = changelog_topic
+        # Asks for high watermarks: the consumer's own watermark query returns the last
+        # stable offset (it reads committed records).
+        self._admin = admin
         self._timeout_s = timeout_s
-        self._active: dict[int, StreamTask] = {}
-        self._ends: dict[int, int] = {}
-        self._started: dict[int, float] = {}
-        self._reported: dict[int, float] = {}
-        # Active partitions whose changelog is empty: finished by the next ``step``.
-        self._empty: set[int] = set()
+        # A restore that reads nothing for this long gives up (the broker is gone): the
+        # stream process crashes and its supervisor starts it again.
+        self._stall_s = stall_s
 
-    @property
-    def restoring(self) -> bool:
-        """True while some task's changelog is being replayed."""
-        return bool(self._active)
-
-    def add(self, task: StreamTask) -> None:
-        """Start restoring ``task`` (in RESTORING state) from the changelog's beginning."""
-        partition = task.partition
-        low, high = self._consumer.get_watermark_offsets(
-            TopicPartition(self._topic, partition), timeout=self._timeout_s, cached=False
-        )
-        self._active[partition] = task
-        self._ends[partition] = high
-        self._started[partition] = time.monotonic()
-        if high <= low:
-            # Nothing to replay. The task still finishes in ``step``, from the loop: ``add``
-            # runs inside the rebalance callback, where touching the inputs right after
-            # assign() can leave them unfetched (librdkafka #2190).
-            self._empty.add(partition)
-            return
-        start = TopicPartition(self._topic, partition, OFFSET_BEGINNING)
-        self._consumer.incremental_assign([start])
-
-    def remove(self, partition: int) -> None:
-        """Stop restoring ``partition`` (its task was revoked)."""
-        if self._active.pop(partition, None) is not None:
-            del self._ends[partition], self._started[partition]
-            self._reported.pop(partition, None)
-            if partition in self._empty:
-                self._empty.discard(partition)
-            else:
-                self._consumer.incremental_unassign([TopicPartition(self._topic, partition)])
-
-    def step(self, timeout_s: float) -> None:
-        """Apply one batch of changelog records; finish the tasks that reached their end."""
-        for partition in sorted(self._empty):
-            task = self._active.pop(partition)
-            del self._ends[partition]
-            self._finish(task, records=0, started=self._started.pop(partition))
-        if self._empty:
-            self._empty.clear()
-            if not self._active:
-                return
-        for message in self._consumer.consume(BATCH, timeout_s):
-            if message.error() is not None:
-                logger.warning("changelog %s: %s", self._topic, message.error())
-                continue
-            task = self._active.get(message.partition())
-            key = message.key()
-            if task is None or key is None:
-                continue
+    def restore(self, tasks: Sequence[StreamTask]) -> None:
+        """Replay the changelog partition of every task (RESTORING) to its end; blocks until
+        all of them are RUNNING. Raises ``StoreError`` when the changelog stops moving."""
+        started = time.monotonic()
+        by_partition = {task.partition: task for task in tasks}
+        highs = self._high_watermarks(sorted(by_partition))
+        ends: dict[int, int] = {}
+        for partition, high in highs.items():
+            low, _ = self._consumer.get_watermark_offsets(
+                TopicPartition(self._topic, partition), timeout=self._timeout_s, cached=False
+            )
+            if high > low:
+                ends[partition] = high
+        if ends:
+            self._consumer.assign([TopicPartition(self._topic, p, OFFSET_BEGINNING) for p in sorted(ends)])
             try:
-                task.store.restore(key.decode(), message.value())
-            except Exception as exc:  # noqa: BLE001 - one bad snapshot must not block the rest
-                logger.error(
-                    "changelog %s[%d] offset %d: cannot decode state of %r, skipped: %s",
-                    self._topic, message.partition(), message.offset(), key, exc,
-                )
-        positions = self._consumer.position(
-            [TopicPartition(self._topic, partition) for partition in self._active]
-        )
-        now = time.monotonic()
-        for position in positions:
-            partition = position.partition
-            if now - self._reported.get(partition, self._started[partition]) >= REPORT_EVERY_S:
-                self._reported[partition] = now
-                logger.warning(
-                    "partition %d still restoring after %.0f s: changelog position %d of %d",
-                    partition, now - self._started[partition], position.offset, self._ends[partition],
-                )
-            if position.offset >= self._ends[partition]:
-                task = self._active.pop(partition)
-                started = self._started.pop(partition)
-                del self._ends[partition]
-                self._consumer.incremental_unassign([TopicPartition(self._topic, partition)])
-                self._finish(task, records=len(task.store), started=started)
+                self._replay(by_partition, ends, started)
+            finally:
+                self._consumer.unassign()
+        for task in tasks:
+            task.store.rebuild_timers()
+            task.transition(TaskState.RUNNING)
+            logger.info(
+                "partition %d restored: %d states, %d timers in %.3f s",
+                task.partition, len(task.store), len(task.store.timers), time.monotonic() - started,
+            )
 
-    def _finish(self, task: StreamTask, records: int, started: float) -> None:
-        self._reported.pop(task.partition, None)
-        task.store.rebuild_timers()
-        task.transition(TaskState.RUNNING)
-        logger.info(
-            "partition %d restored: %d states, %d timers in %.3f s",
-            task.partition, records, len(task.store.timers), time.monotonic() - started,
+    def _high_watermarks(self, partitions: list[int]) -> dict[int, int]:
+        if not partitions:
+            return {}
+        futures = self._admin.list_offsets(
+            {TopicPartition(self._topic, p): OffsetSpec.latest() for p in partitions},
+            isolation_level=IsolationLevel.READ_UNCOMMITTED,
+            request_timeout=self._timeout_s,
         )
+        return {tp.partition: future.result().offset for tp, future in futures.items()}
+
+    def _replay(self, tasks: dict[int, StreamTask], ends: dict[int, int], started: float) -> None:
+        pending = dict(ends)
+        moved = reported = started
+        while pending:
+            messages = self._consumer.consume(BATCH, 0.5)
+            for message in messages:
+                if message.error() is not None:
+                    logger.warning("changelog %s: %s", self._topic, message.error())
+                    continue
+                key = message.key()
+                if key is None:
+                    continue
+                try:
+                    tasks[message.partition()].store.restore(key.decode(), message.value())
+                except Exception as exc:  # noqa: BLE001 - one bad snapshot must not block the rest
+                    logger.error(
+                        "changelog %s[%d] offset %d: cannot decode state of %r, skipped: %s",
+                        self._topic, message.partition(), message.offset(), key, exc,
+                    )
+            now = time.monotonic()
+            if messages:
+                moved = now
+            positions = self._consumer.position([TopicPartition(self._topic, p) for p in pending])
+            for position in positions:
+                # The position skips compacted gaps and transaction markers, unlike offsets.
+                if position.offset >= pending[position.partition]:
+                    del pending[position.partition]
+            if not pending:
+                return
+            if now - moved >= self._stall_s:
+                raise StoreError(
+                    f"changelog {self._topic} partitions {sorted(pending)}: nothing read for "
+                    f"{self._stall_s:.0f} s (positions {_offsets(positions)} of {dict(sorted(pending.items()))})"
+                )
+            if now - reported >= REPORT_EVERY_S:
+                reported = now
+                logger.warning(
+                    "still restoring after %.0f s: changelog positions %s of %s",
+                    now - started, _offsets(positions), dict(sorted(pending.items())),
+                )
+
+
+def _offsets(positions: list[TopicPartition]) -> dict[int, int]:
+    return {tp.partition: tp.offset for tp in positions}

@@ -54,7 +54,7 @@ EXIT_FENCED = 3
 EXIT_ABORTED = 4
 
 # Must be picklable (a module-level function or class, or functools.partial of one): the
-# supervisor starts stream processes with the spawn method.
+# supervisor starts stream processes through multiprocessing's fork server.
 ProcessorFactory = Callable[[], Processor]
 
 
@@ -83,7 +83,7 @@ def run_stream_process(config: RuntimeConfig, factory: ProcessorFactory, index: 
     )
     changelog = config.topic(config.changelog)
 
-    restorer = ChangelogRestorer(restore_consumer, changelog)
+    restorer = ChangelogRestorer(restore_consumer, changelog, create_admin(settings))
     tasks = TaskManager(consumer, config.input_topics(), changelog, processor, sink, restorer)
     executor = settings.executor
     loop = StreamLoop(

@@ -65,21 +65,15 @@ class Consumer:
 
 
 class Restorer:
-    """Restores instantly unless told to hold a partition back."""
+    """Restores instantly, recording which partitions it restored."""
 
     def __init__(self) -> None:
-        self.hold: set[int] = set()
-        self.restoring = False
+        self.restored: list[int] = []
 
-    def add(self, task: StreamTask) -> None:
-        if task.partition not in self.hold:
+    def restore(self, tasks: list[StreamTask]) -> None:
+        for task in tasks:
+            self.restored.append(task.partition)
             task.transition(TaskState.RUNNING)
-
-    def remove(self, partition: int) -> None:
-        pass
-
-    def step(self, timeout: float) -> None:
-        pass
 
 
 def _loop(interval_ms: int = 0) -> tuple[StreamLoop, Consumer, RawProducer, TaskManager]:
@@ -138,19 +132,15 @@ def test_an_idle_interval_commits_nothing() -> None:
     assert raw.calls == [("begin", None)]
 
 
-def test_records_of_a_restoring_task_are_read_again_later() -> None:
+def test_records_of_a_partition_not_owned_are_neither_processed_nor_committed() -> None:
     loop, consumer, raw, tasks = _loop()
-    tasks.restorer.hold.add(1)  # type: ignore[attr-defined]
-    _assign(tasks, 0, 1)
-    consumer.queue = [
-        message("p.executions", 1, 7, b"b", b'{"n": 1}'),
-        message("p.executions", 1, 8, b"b", b'{"n": 1}'),
-        message("p.executions", 0, 3, b"a", b'{"n": 1}'),
-    ]
+    _assign(tasks, 0)
+    # Fetched before partition 1 was revoked: not ours to process or commit.
+    consumer.queue = [message("p.executions", 1, 7, b"b", b'{"n": 1}'), message("p.executions", 0, 3, b"a", b'{"n": 1}')]
     _one_iteration(loop)
-    assert [c for c in consumer.calls if c[0] == "seek"] == [("seek", ("p.executions", 1, 7))]
-    assert tasks.tasks[1].store.get("b") is None
-    assert tasks.tasks[0].store.get("a") == {"total": 1, "due": None}
+    sent = next(offsets for call, offsets in raw.calls if call == "send_offsets")
+    assert sent == [("p.executions", 0, 4)]
+    assert tasks.tasks[0].store.get("a") == {"total": 1, "due": None} and 1 not in tasks.tasks
 
 
 def test_an_abortable_commit_aborts_and_raises_so_the_process_restarts_from_the_last_commit() -> None:
@@ -208,37 +198,11 @@ def test_a_halted_loop_never_commits() -> None:
     assert ("commit", None) not in raw.calls and ("abort", None) not in raw.calls
 
 
-def test_assignment_neither_pauses_nor_resumes_nor_seeks_its_inputs() -> None:
+def test_assignment_restores_every_task_before_it_returns_and_leaves_the_inputs_alone() -> None:
     loop, consumer, raw, tasks = _loop()
     _assign(tasks, 0, 1)
-    # Inside the rebalance callback any of these can drop the assigned start offset
-    # (librdkafka #2190); a restoring task's records are skipped and read again instead.
+    assert tasks.restorer.restored == [0, 1]  # type: ignore[attr-defined]
+    assert all(task.state is TaskState.RUNNING for task in tasks.tasks.values())
+    # Inside the rebalance callback a pause, resume or seek can drop the assigned start
+    # offset (librdkafka #2190); none is needed once the stores are whole before any record.
     assert consumer.calls == []
-
-
-class _ChangelogConsumer:
-    """A restore consumer over an empty changelog."""
-
-    def __init__(self) -> None:
-        self.assigned: list[TopicPartition] = []
-
-    def get_watermark_offsets(self, tp: TopicPartition, timeout: float, cached: bool) -> tuple[int, int]:
-        return 0, 0
-
-    def incremental_assign(self, tps: list[TopicPartition]) -> None:
-        self.assigned += tps
-
-    def consume(self, count: int, timeout: float) -> list[Message]:
-        raise AssertionError("an empty changelog is not read")
-
-
-def test_an_empty_changelog_finishes_its_task_in_the_loop_not_in_the_rebalance_callback() -> None:
-    from harrier.executor.restore import ChangelogRestorer
-
-    changelog = _ChangelogConsumer()
-    restorer = ChangelogRestorer(changelog, "p.states")  # type: ignore[arg-type]
-    task = StreamTask(3, [TopicPartition("p.executions", 3)], Adder(), None, "p.states")  # type: ignore[arg-type]
-    restorer.add(task)
-    assert task.state is TaskState.RESTORING and restorer.restoring and changelog.assigned == []
-    restorer.step(0.0)
-    assert task.state is TaskState.RUNNING and not restorer.restoring
