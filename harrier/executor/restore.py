@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Sequence
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, IsolationLevel, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, IsolationLevel, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from harrier.executor.exceptions import StoreError
@@ -55,8 +55,8 @@ class ChangelogRestorer:
     ) -> None:
         self._consumer = consumer
         self._topic = changelog_topic
-        # Asks for high watermarks: the consumer's own watermark query returns the last
-        # stable offset (it reads committed records).
+        # Asks for the offsets: the consumer's own watermark query returns the last stable
+        # offset (it reads committed records), and fails while it has no metadata yet.
         self._admin = admin
         self._timeout_s = timeout_s
         # A restore that reads nothing for this long gives up (the broker is gone): the
@@ -68,14 +68,10 @@ class ChangelogRestorer:
         all of them are RUNNING. Raises ``StoreError`` when the changelog stops moving."""
         started = time.monotonic()
         by_partition = {task.partition: task for task in tasks}
-        highs = self._high_watermarks(sorted(by_partition))
-        ends: dict[int, int] = {}
-        for partition, high in highs.items():
-            low, _ = self._consumer.get_watermark_offsets(
-                TopicPartition(self._topic, partition), timeout=self._timeout_s, cached=False
-            )
-            if high > low:
-                ends[partition] = high
+        partitions = sorted(by_partition)
+        lows = self._offsets(partitions, OffsetSpec.earliest())
+        highs = self._offsets(partitions, OffsetSpec.latest())
+        ends = {p: highs[p] for p in partitions if highs[p] > lows[p]}
         if ends:
             self._consumer.assign([TopicPartition(self._topic, p, OFFSET_BEGINNING) for p in sorted(ends)])
             try:
@@ -90,15 +86,25 @@ class ChangelogRestorer:
                 task.partition, len(task.store), len(task.store.timers), time.monotonic() - started,
             )
 
-    def _high_watermarks(self, partitions: list[int]) -> dict[int, int]:
+    def _offsets(self, partitions: list[int], spec: OffsetSpec) -> dict[int, int]:
+        """Each partition's earliest or latest offset (the high watermark, uncommitted
+        records included); retried while a broker fails over."""
         if not partitions:
             return {}
-        futures = self._admin.list_offsets(
-            {TopicPartition(self._topic, p): OffsetSpec.latest() for p in partitions},
-            isolation_level=IsolationLevel.READ_UNCOMMITTED,
-            request_timeout=self._timeout_s,
-        )
-        return {tp.partition: future.result().offset for tp, future in futures.items()}
+        deadline = time.monotonic() + self._timeout_s
+        while True:
+            futures = self._admin.list_offsets(
+                {TopicPartition(self._topic, p): spec for p in partitions},
+                isolation_level=IsolationLevel.READ_UNCOMMITTED,
+                request_timeout=self._timeout_s,
+            )
+            try:
+                return {tp.partition: future.result().offset for tp, future in futures.items()}
+            except KafkaException as exc:
+                if time.monotonic() >= deadline:
+                    raise StoreError(f"changelog {self._topic}: offsets unavailable: {exc}") from exc
+                logger.warning("changelog %s: offsets unavailable, asking again: %s", self._topic, exc)
+                time.sleep(0.5)
 
     def _replay(self, tasks: dict[int, StreamTask], ends: dict[int, int], started: float) -> None:
         pending = dict(ends)

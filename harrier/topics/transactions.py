@@ -8,7 +8,7 @@ outcomes a loop must handle differently:
   stream process), reprocess.
 - ``ProducerFatal``: recreate the producer.
 
-Retriable commit and abort errors are retried here until the timeout.
+Retriable errors of send_offsets, commit and abort are retried here until the timeout.
 """
 
 from __future__ import annotations
@@ -105,12 +105,11 @@ class TransactionalProducer:
                 _reraise(exc)
 
     def send_offsets(self, offsets: Sequence[TopicPartition], group_metadata: object) -> None:
-        """Add the consumer's next offsets to the transaction (committed with it)."""
-        self._call(
-            self._producer.send_offsets_to_transaction,
-            list(offsets),
-            group_metadata,
-            self.timeout_s,
+        """Add the consumer's next offsets to the transaction (committed with it), retrying
+        retriable errors (the coordinator moving during a broker failover) until the timeout."""
+        offsets = list(offsets)
+        self._retrying(
+            lambda timeout_s: self._producer.send_offsets_to_transaction(offsets, group_metadata, timeout_s)
         )
 
     def commit(self) -> None:

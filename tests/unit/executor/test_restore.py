@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import orjson
 import pytest
 from confluent_kafka import IsolationLevel, Message, TopicPartition
+from confluent_kafka.admin import OffsetSpec
 
 from runtime_fakes import Adder, message
 from harrier.executor.exceptions import StoreError
@@ -25,16 +26,13 @@ class Changelog:
     ) -> None:
         self.records = records
         # The last ``unstable`` records of each partition belong to a committed transaction
-        # whose markers are not written yet: the consumer's watermark query (its last stable
-        # offset) does not count them.
+        # whose markers are not written yet: the first fetch stops before them (at the last
+        # stable offset).
         self.unstable = unstable
         self.deliver = deliver
         self.assigned: list[int] = []
         self.positions: dict[int, int] = {}
         self.unassigned = False
-
-    def get_watermark_offsets(self, tp: TopicPartition, timeout: float, cached: bool) -> tuple[int, int]:
-        return 0, max(len(self.records.get(tp.partition, [])) - self.unstable, 0)
 
     def assign(self, tps: list[TopicPartition]) -> None:
         self.assigned = [tp.partition for tp in tps]
@@ -59,8 +57,8 @@ class Changelog:
 
 
 class Admin:
-    """Answers high-watermark queries from the changelog's records (and records the
-    isolation level asked for)."""
+    """Answers offset queries from the changelog's records (earliest 0, latest the high
+    watermark) and records the isolation level asked for."""
 
     def __init__(self, changelog: Changelog) -> None:
         self._changelog = changelog
@@ -69,9 +67,10 @@ class Admin:
     def list_offsets(self, specs: dict[TopicPartition, object], isolation_level: object, request_timeout: float) -> dict:
         self.isolation.append(isolation_level)
         result = {}
-        for tp in specs:
+        for tp, spec in specs.items():
             done: Future = Future()
-            done.set_result(SimpleNamespace(offset=len(self._changelog.records.get(tp.partition, []))))
+            latest = len(self._changelog.records.get(tp.partition, []))
+            done.set_result(SimpleNamespace(offset=0 if isinstance(spec, type(OffsetSpec.earliest())) else latest))
             result[tp] = done
         return result
 
@@ -100,7 +99,7 @@ def test_every_task_is_running_with_its_latest_states_when_restore_returns() -> 
     assert changelog.assigned == [0, 1] and changelog.unassigned
     # The end is the high watermark, not the last stable offset: a transaction whose markers
     # are still being written must be waited for, not missed.
-    assert admin.isolation == [IsolationLevel.READ_UNCOMMITTED]
+    assert admin.isolation == [IsolationLevel.READ_UNCOMMITTED] * 2
 
 
 def test_a_transaction_committed_just_before_the_restore_is_restored() -> None:
