@@ -108,8 +108,10 @@ class IndexerLoop:
         self._assigned -= {(tp.topic, tp.partition) for tp in partitions}
         self.status.partitions = len(self._assigned)
         dropped = len(self._batch) + (len(self._inflight.batch) if self._inflight else 0)
-        if dropped:
-            logger.info("partitions revoked: dropping %d uncommitted records", dropped)
+        logger.info(
+            "partitions revoked: %s; dropping %d uncommitted records",
+            sorted(f"{tp.topic}[{tp.partition}]" for tp in partitions), dropped,
+        )
         # A request still in flight may land; its documents are overwritten on replay.
         self._inflight = None
         self._batch.clear()
@@ -209,6 +211,7 @@ class IndexerLoop:
                 if not pending:
                     break
                 self.status.last_error = f"{len(pending)} documents rejected for now, retrying them"
+                logger.warning(self.status.last_error)
             answer = None
             if stop.is_set() or not self._hold():
                 self._resume()
