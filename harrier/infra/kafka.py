@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,13 +58,18 @@ class _Node:
 class KafkaCluster:
     """Node i listens on base_port + 2*i (clients) and base_port + 2*i + 1 (controller)."""
 
-    def __init__(self, home: Path, base_port: int = 9092, brokers: int = 1, heap: str = "768m") -> None:
+    def __init__(
+        self, home: Path, base_port: int = 9092, brokers: int = 1, heap: str = "768m",
+        java_options: Sequence[str] = (),
+    ) -> None:
         if brokers not in (1, 3):
             raise InfraError(f"--brokers must be 1 or 3, got {brokers}")
         self.home = home / "kafka"
         self.libs = self.home / "libs" / KAFKA_VERSION
         self.brokers = brokers
         self.heap = heap
+        # Extra JVM options of every node (e.g. a throwaway cluster trading peak speed for start-up).
+        self.java_options = tuple(java_options)
         self.cluster_dir = self.home / f"cluster-{base_port}-x{brokers}"
         self.nodes = [
             _Node(i + 1, base_port + 2 * i, base_port + 2 * i + 1, self.cluster_dir / f"node-{i + 1}")
@@ -174,7 +180,7 @@ class KafkaCluster:
 
     def _java_cmd(self, java: str, node: _Node) -> list[str]:
         return [
-            java, f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC",
+            java, f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC", *self.java_options,
             f"-Dlog4j.configuration=file:{node.home / 'log4j.properties'}",
             "-cp", f"{self.libs}/*",
         ]

@@ -71,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         if audit.ticks:
             console.print(f"  cron ticks: {audit.ticks}, lost {audit.ticks_lost}, doubled {audit.ticks_doubled}")
         if audit.poison:
-            console.print(f"  poison records: {audit.poison}, dead-lettered {audit.poison_dead_lettered}")
+            console.print(
+                f"  poison records: {audit.poison}, dead-lettered {audit.poison_dead_lettered}; "
+                f"oversize {audit.poison_oversize}, dead-lettered whole {audit.poison_oversize_whole}"
+            )
         for problem in audit.problems():
             console.print(f"  [red]{problem}[/]")
         for example in audit.examples:

@@ -57,6 +57,11 @@ class Audit:
     ticks_doubled: int = 0
     poison: int = 0
     poison_dead_lettered: int = 0
+    # One record per dead-lettered topic as large as the topic takes; its dead letter whole.
+    poison_oversize: int = 0
+    poison_oversize_whole: int = 0
+    # "STATE: error" of the poison run's create for a flow that does not exist.
+    unknown_flow: str | None = None
     crashed: int = 0
     faults: list[str] = field(default_factory=list)
     # Task runs (task_run_id -> "task attempt state") not terminal in a lost execution's last snapshot.
@@ -74,6 +79,10 @@ class Audit:
             "secret leaks": self.secret_leaks, "cron ticks lost": self.ticks_lost,
             "cron ticks doubled": self.ticks_doubled,
             "poison records not dead-lettered": self.poison - self.poison_dead_lettered,
+            "oversize poison records not dead-lettered whole": self.poison_oversize - self.poison_oversize_whole,
+            "creates for an unknown flow not FAILED as such": int(
+                self.unknown_flow is not None and not (self.unknown_flow.startswith("FAILED") and "not found" in self.unknown_flow)
+            ),
             "components that exited on their own": self.crashed,
         }
         return [f"{what}: {n}" for what, n in checks.items() if n]

@@ -99,6 +99,7 @@ SCENARIOS: tuple[Scenario, ...] = (
              schedulers=2),
     Scenario("broker-kill-of-3", "kill -9 one broker of a 3-broker cluster (replication factor 3)",
              _kill_one_of_three_brokers, own_brokers=3),
-    Scenario("poison", "malformed, wrong-version and wrong-schema records on every consumed topic",
+    Scenario("poison", "malformed, wrong-version, wrong-schema and oversize records on every consumed topic, "
+             "and a create for an unknown flow",
              _poison_every_topic, schedulers=1, poison=True),
 )

@@ -29,7 +29,7 @@ from harrier.indexer.indices import IndexNames
 from harrier.infra.elasticsearch import ElasticsearchNode
 from harrier.infra.kafka import KafkaCluster
 from harrier.infra.stack import Stack
-from harrier.topics import build_specs, create_admin, ensure_topics, read_dead_letter
+from harrier.topics import build_specs, create_admin, ensure_topics, largest_message_bytes, read_dead_letter
 from harrier.topics.records import FLOW_RECORD, encode_command
 from harrier.topics.serdes import encode_key
 from tests.chaos.audit import TERMINAL, Audit, audit_run, read_topic
@@ -42,7 +42,13 @@ __all__ = ["FULL", "QUICK", "Faults", "Size", "run_scenario", "run_scenarios"]
 
 # Where a run's own broker (cluster) listens, apart from the shared one on 9092.
 _OWN_KAFKA_PORTS = {1: 19092, 3: 19192}
+# The runs' own brokers start (and restart, in broker-restart) on a machine busy with the
+# other run: the client compiler alone starts a node in about 2/3 of the time (4.8 s against
+# 7.0 s on an idle box) at a cost in peak speed these small loads never reach.
+_QUICK_START = ("-XX:TieredStopAtLevel=1",)
 _CRON_FLOWS = 4
+# Below a topic's max.message.bytes: the record batch's own framing.
+_RECORD_OVERHEAD_BYTES = 4096
 # Where a record that cannot be decoded becomes a dead letter: topics read in a consumer group
 # by the one component that owns them, the executor (executions, worker-results), the worker
 # (worker-tasks) and the indexer (logs, metrics, flows, execution-states); and worker-controls,
@@ -105,7 +111,9 @@ class _Run:
         self.index_prefix = f"chaos-{run_id}-"
         self.own_kafka: KafkaCluster | None = None
         if scenario.own_brokers:
-            self.own_kafka = Stack(kafka_port=_OWN_KAFKA_PORTS[scenario.own_brokers], brokers=scenario.own_brokers).kafka
+            self.own_kafka = KafkaCluster(
+                Stack().home, _OWN_KAFKA_PORTS[scenario.own_brokers], scenario.own_brokers, java_options=_QUICK_START,
+            )
             self.own_kafka.up()
             # Earlier runs' topics would make every restart of this broker load them again.
             _delete_topics(self.own_kafka.bootstrap, "chaos-")
@@ -123,7 +131,13 @@ class _Run:
         self.load = Load(bootstrap, self.topics["executions"], NAMESPACE, "mixed", size.executions, size.rate)
         self.cron_flows = {f"cron-{i}" for i in range(_CRON_FLOWS)} if scenario.schedulers else set()
         self.poisoned = 0
-        self._producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "log_level": 2})
+        self.oversize: dict[str, int] = {}
+        # A create for a flow nobody deployed: it must end FAILED, saying so.
+        self.unknown_flow_execution = uuid.uuid4().hex
+        self._producer = Producer({
+            "bootstrap.servers": bootstrap, "acks": "all", "log_level": 2,
+            "message.max.bytes": largest_message_bytes(build_specs(self.settings)) + _RECORD_OVERHEAD_BYTES,
+        })
         self._ended: set[str] = set()
         self._observing = threading.Event()
         self._stop = threading.Event()
@@ -173,16 +187,26 @@ class _Run:
             raise RuntimeError("the warm-up execution did not end: " + self._tails())
 
     def inject_poison(self) -> int:
-        """Three bad records on each consumed topic; how many must become dead letters."""
+        """Four bad records on each consumed topic (the last as large as the topic takes) and
+        a create for a flow that does not exist; how many must become dead letters."""
+        specs = build_specs(self.settings)
         kinds = [
             b"{not json",
             orjson.dumps({"v": 99, "type": "create", "data": {}}),
             orjson.dumps({"v": 1, "type": "create", "data": {"unexpected": True}}),
         ]
         for logical in (*DEAD_LETTERED_TOPICS, *SKIPPED_TOPICS):
-            for n, value in enumerate(kinds):
+            # Malformed and as big as the topic accepts: its dead letter must still hold it whole.
+            oversize = b"{" + b"x" * (specs[logical].max_message_bytes - _RECORD_OVERHEAD_BYTES)
+            self.oversize[logical] = len(oversize)
+            for n, value in enumerate([*kinds, oversize]):
                 self._producer.produce(self.topics[logical], key=encode_key(f"poison-{n}"), value=value)
                 self.poisoned += logical in DEAD_LETTERED_TOPICS
+        command = CreateExecution(
+            execution_id=self.unknown_flow_execution, namespace=NAMESPACE, flow_id="no-such-flow",
+            created_at=datetime.now(UTC),
+        )
+        self._producer.produce(self.topics["executions"], key=encode_key(command.execution_id), value=encode_command(command))
         self._producer.flush(30)
         return self.poisoned
 
@@ -218,13 +242,27 @@ class _Run:
                         self._ended.add(message.key().decode())
         consumer.close()
 
-    def dead_letters(self) -> dict[str, int]:
+    def dead_letters(self) -> tuple[dict[str, int], int]:
+        """Dead letters by source topic, and how many of them are an oversize record, whole."""
         counts: dict[str, int] = {}
+        whole = 0
         for message in read_topic(self.bootstrap, self.topics["dead-letters"]):
             letter = read_dead_letter(message)
             logical = letter.topic.removeprefix(self.prefix)
             counts[logical] = counts.get(logical, 0) + 1
-        return counts
+            whole += letter.value is not None and len(letter.value) == self.oversize.get(logical)
+        return counts, whole
+
+    def final_state(self, execution_id: str) -> dict | None:
+        """The last snapshot of ``execution_id`` on ``execution-states``."""
+        last = None
+        for message in read_topic(self.bootstrap, self.topics["execution-states"]):
+            if message.key() == execution_id.encode() and message.value() is not None:
+                try:
+                    last = orjson.loads(message.value())["data"]
+                except (orjson.JSONDecodeError, KeyError, TypeError):
+                    continue  # a poison record
+        return last
 
     def _tails(self) -> str:
         return "\n".join(f"--- {name}\n{c.log_tail()}" for name, c in self.components.by_name.items())
@@ -232,10 +270,15 @@ class _Run:
     def close(self) -> None:
         self._stop.set()
         self.components.stop_all()
+        # Left behind, a run's indices slow every later Elasticsearch restart.
+        self.es.options(ignore_status=404).indices.delete(index=f"{self.index_prefix}*", expand_wildcards="all")
+        self.es.options(ignore_status=404).indices.delete_index_template(name=f"{self.index_prefix}*")
         if self.own_kafka is not None:
             # A graceful stop of a 3-node cluster waits out its lost quorum (about 40 s); the
             # next run's start recovers the logs instead, and deletes this run's topics.
             self.own_kafka.kill()
+        else:
+            _delete_topics(self.bootstrap, self.prefix)
 
 
 def _end_offset(consumer: Consumer, tp: TopicPartition, timeout_s: float = 60.0) -> int:
@@ -296,10 +339,14 @@ def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, wo
         audit.executions = len(run.load.sent)
         audit.lost += len(run.load.rejected)
         if scenario.poison:
-            letters = run.dead_letters()
+            letters, whole = run.dead_letters()
             audit.poison = run.poisoned
             audit.poison_dead_lettered = sum(letters.get(t, 0) for t in DEAD_LETTERED_TOPICS)
+            audit.poison_oversize, audit.poison_oversize_whole = len(DEAD_LETTERED_TOPICS), whole
             audit.examples += [f"dead letters by topic: {letters}"]
+            unknown = run.final_state(run.unknown_flow_execution) or {}
+            audit.unknown_flow = f"{unknown.get('state')}: {unknown.get('error')}"
+            audit.examples += [f"create for an unknown flow: {audit.unknown_flow}"]
         audit.faults = faults.notes
         phase("audit")
         audit.phases = phases
