@@ -146,15 +146,16 @@ def restore(config: RuntimeConfig, states: int) -> tuple[float, int]:
     reader.close()
 
     changelog = config.topic(config.changelog)
-    consumer = create_consumer(config.settings, None, "bench-restore")
-    partitions = consumer.list_topics(changelog, timeout=10).topics[changelog].partitions
-    restorer = ChangelogRestorer(consumer, changelog, create_admin(config.settings))
+    admin = create_admin(config.settings)
+    partitions = admin.list_topics(changelog, timeout=10).topics[changelog].partitions
+    restorer = ChangelogRestorer(
+        lambda: create_consumer(config.settings, None, "bench-restore"), changelog, admin
+    )
     sink = RecordSink(Sender(config)._producer, "", "")
     done = [StreamTask(partition, [], CounterProcessor(), sink, changelog) for partition in partitions]
     started = time.monotonic()
     restorer.restore(done)
     elapsed = time.monotonic() - started
-    consumer.close()
     restored = sum(len(task.store) for task in done)
     if restored != states:
         raise AssertionError(f"restored {restored} states, expected {states}")

@@ -18,6 +18,7 @@ clients. Exit codes tell the supervisor what to do next:
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 from collections.abc import Callable
@@ -76,14 +77,15 @@ def run_stream_process(config: RuntimeConfig, factory: ProcessorFactory, index: 
     else:
         producer = create_producer(settings, client_id, config.producer_overrides())
     consumer = create_consumer(settings, config.group_id, client_id, config.consumer_overrides())
-    restore_consumer = create_consumer(settings, None, f"{client_id}-restore")
     limits = {name: spec.max_message_bytes for name, spec in build_specs(settings).items()}
     sink = RecordSink(
         producer, settings.topics.prefix, config.topic(config.dead_letters), limits
     )
     changelog = config.topic(config.changelog)
 
-    restorer = ChangelogRestorer(restore_consumer, changelog, create_admin(settings))
+    restorer = ChangelogRestorer(
+        functools.partial(create_consumer, settings, None, f"{client_id}-restore"), changelog, create_admin(settings)
+    )
     tasks = TaskManager(consumer, config.input_topics(), changelog, processor, sink, restorer)
     executor = settings.executor
     loop = StreamLoop(
@@ -107,33 +109,31 @@ def run_stream_process(config: RuntimeConfig, factory: ProcessorFactory, index: 
         loop.run()
     except (ProducerFenced, ProducerFatal) as exc:
         logger.error("stream process %d stops, its producer is unusable: %s", index, exc)
-        _leave_without_commit(loop, consumer, restore_consumer)
+        _leave_without_commit(loop, consumer)
         return EXIT_FENCED
     except TransactionAbortable as exc:
         logger.warning(
             "stream process %d restarts from its last commit, its transaction was aborted: %s",
             index, exc,
         )
-        _leave_without_commit(loop, consumer, restore_consumer)
+        _leave_without_commit(loop, consumer)
         return EXIT_ABORTED
     except BaseException:
         # A bug or a fatal consumer error: the interval's work must not commit, but leaving
         # the group lets the others take over without waiting for the session timeout.
-        _leave_without_commit(loop, consumer, restore_consumer)
+        _leave_without_commit(loop, consumer)
         raise
     # close() revokes the partitions (the listener commits, nothing is left by now) and
     # leaves the group, so the other members take over without waiting for a timeout.
     consumer.close()
-    restore_consumer.close()
     _flush(producer)
     logger.info("stream process %d stopped", index)
     return EXIT_OK
 
 
-def _leave_without_commit(loop: StreamLoop, consumer: Consumer, restore: Consumer) -> None:
+def _leave_without_commit(loop: StreamLoop, consumer: Consumer) -> None:
     loop.halt()
     consumer.close()
-    restore.close()
 
 
 def _flush(producer: TransactionalProducer | Producer) -> None:

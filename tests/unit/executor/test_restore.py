@@ -32,13 +32,13 @@ class Changelog:
         self.deliver = deliver
         self.assigned: list[int] = []
         self.positions: dict[int, int] = {}
-        self.unassigned = False
+        self.closed = False
 
     def assign(self, tps: list[TopicPartition]) -> None:
         self.assigned = [tp.partition for tp in tps]
 
-    def unassign(self) -> None:
-        self.unassigned = True
+    def close(self) -> None:
+        self.closed = True
 
     def consume(self, count: int, timeout: float) -> list[Message]:
         if not self.deliver:
@@ -77,7 +77,7 @@ class Admin:
 
 def _restorer(changelog: Changelog, **options: float) -> tuple[ChangelogRestorer, Admin]:
     admin = Admin(changelog)
-    return ChangelogRestorer(changelog, TOPIC, admin, **options), admin  # type: ignore[arg-type]
+    return ChangelogRestorer(lambda: changelog, TOPIC, admin, **options), admin  # type: ignore[arg-type]
 
 
 def _task(partition: int) -> StreamTask:
@@ -96,7 +96,7 @@ def test_every_task_is_running_with_its_latest_states_when_restore_returns() -> 
     assert [task.state for task in tasks] == [TaskState.RUNNING, TaskState.RUNNING]
     assert tasks[0].store.get("a") == {"total": 2, "due": None} and tasks[0].store.get("b") is None
     assert tasks[1].store.get("c") == {"total": 3, "due": None}
-    assert changelog.assigned == [0, 1] and changelog.unassigned
+    assert changelog.assigned == [0, 1] and changelog.closed
     # The end is the high watermark, not the last stable offset: a transaction whose markers
     # are still being written must be waited for, not missed.
     assert admin.isolation == [IsolationLevel.READ_UNCOMMITTED] * 2
@@ -115,7 +115,7 @@ def test_an_empty_changelog_partition_is_not_read() -> None:
     task = _task(3)
     _restorer(changelog)[0].restore([task])
     assert task.state is TaskState.RUNNING and len(task.store) == 0
-    assert changelog.assigned == [] and not changelog.unassigned
+    assert changelog.assigned == [] and not changelog.closed
 
 
 def test_a_changelog_that_stops_moving_raises_and_leaves_the_task_restoring() -> None:
@@ -123,4 +123,4 @@ def test_a_changelog_that_stops_moving_raises_and_leaves_the_task_restoring() ->
     task = _task(0)
     with pytest.raises(StoreError, match=r"partitions \[0\]: nothing read for 0 s"):
         _restorer(changelog, stall_s=0.0)[0].restore([task])
-    assert task.state is TaskState.RESTORING and changelog.unassigned
+    assert task.state is TaskState.RESTORING and changelog.closed
