@@ -293,12 +293,22 @@ def _end_offset(consumer: Consumer, tp: TopicPartition, timeout_s: float = 60.0)
             time.sleep(0.2)
 
 
-def _delete_topics(bootstrap: str, prefix: str) -> None:
+def _delete_topics(bootstrap: str, prefix: str, attempts: int = 3) -> None:
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    leftovers = [t for t in admin.list_topics(timeout=30).topics if t.startswith(prefix)]
-    if leftovers:
-        for future in admin.delete_topics(leftovers, operation_timeout=30).values():
-            future.result()
+    for attempt in range(1, attempts + 1):
+        leftovers = [t for t in admin.list_topics(timeout=30).topics if t.startswith(prefix)]
+        if not leftovers:
+            return
+        try:
+            for future in admin.delete_topics(leftovers, operation_timeout=30).values():
+                future.result()
+            return
+        except KafkaException:
+            # Right after a cluster starts, librdkafka drops its bootstrap connections once it
+            # knows the brokers, failing what was in flight on them (_DESTROY_BROKER).
+            if attempt == attempts:
+                raise
+            time.sleep(1.0)
 
 
 def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, work: Path) -> Audit:
