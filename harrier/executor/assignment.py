@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka import Message, TopicPartition
 
 from harrier.executor.exceptions import StoreError
 from harrier.executor.processing import Processor
@@ -30,14 +30,12 @@ class TaskManager:
 
     def __init__(
         self,
-        consumer: Consumer,
         inputs: dict[str, str],
         changelog_topic: str,
         processor: Processor,
         sink: RecordSink,
         restorer: ChangelogRestorer,
     ) -> None:
-        self._consumer = consumer
         # physical input topic -> logical name, handed to the processor as the record source
         self.sources = inputs
         self._changelog = changelog_topic

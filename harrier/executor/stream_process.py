@@ -86,7 +86,7 @@ def run_stream_process(config: RuntimeConfig, factory: ProcessorFactory, index: 
     restorer = ChangelogRestorer(
         functools.partial(create_consumer, settings, None, f"{client_id}-restore"), changelog, create_admin(settings)
     )
-    tasks = TaskManager(consumer, config.input_topics(), changelog, processor, sink, restorer)
+    tasks = TaskManager(config.input_topics(), changelog, processor, sink, restorer)
     executor = settings.executor
     loop = StreamLoop(
         consumer, producer, tasks, sink, executor.poll_ms, executor.commit_interval_ms
