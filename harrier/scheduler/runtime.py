@@ -89,7 +89,7 @@ class Scheduler:
             "session.timeout.ms": 6000,
             "heartbeat.interval.ms": 1000,
         })
-        self.restorer = create_consumer(settings, None, client + "-restore", overrides={"enable.partition.eof": True})
+        self.restorer = create_consumer(settings, None, client + "-restore")
         self.states_reader = create_consumer(settings, None, client + "-states")
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -200,12 +200,13 @@ class Scheduler:
         started = time.monotonic()
         restoring = {p: self.partitions[p] for p in sorted(self._to_restore)}
         self._to_restore.clear()
-        # Each init fences the previous owner of p and completes its open transaction; the
-        # inits wait on the broker, so they run side by side.
+        # Each init fences the previous owner of p and completes its open transaction. The
+        # inits wait on the broker (a new client's first one often 0.5 s), so they run side by
+        # side, and beside the restore, which reads up to the ends they leave.
         with ThreadPoolExecutor(max_workers=len(restoring)) as pool:
-            created = pool.map(self._create_producer, restoring)
-            self.producers.update(zip(restoring, created))
-        count = restore_partitions(self.restorer, self.triggers_topic, restoring)
+            inits = {p: pool.submit(self._create_producer, p) for p in restoring}
+            count = restore_partitions(self.restorer, self.triggers_topic, restoring, list(inits.values()))
+        self.producers.update({p: init.result() for p, init in inits.items()})
         ends = self._states_end_offsets()
         for part in restoring.values():
             part.init_progress(ends)

@@ -98,6 +98,35 @@ def test_restart_restores_without_parsing_and_keeps_next_date(monkeypatch: pytes
     assert restored.progress == {0: 0}
 
 
+def test_restart_reconciles_new_revisions_and_deleted_flows_with_restored_states() -> None:
+    hourly = """  - id: hourly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
+"""
+    first = running(flow_record("report", EVERY_MINUTE + hourly), flow_record("gone", EVERY_MINUTE))
+    first.tick(datetime(2026, 1, 1, 12, 1, 0, 100_000, tzinfo=UTC))
+    executions, outputs = first.drain(with_progress=True)
+    locked = {e.flow_id: e.execution_id for e in executions}
+    assert set(locked) == {"report", "gone"}
+
+    restored = TriggerPartition(0, tolerance=timedelta(seconds=2))
+    for output in outputs:
+        restored.restore(output.key, output.value)
+    # While it was down, "report" lost its minutely trigger and moved its hourly one to the half
+    # hour, and "gone" was deleted (its tombstone compacted away, so it is simply not staged).
+    restored.stage_flow("company.team/report", flow_record("report", hourly.replace('"0 *', '"30 *'), revision=2))
+    restored.start(datetime(2026, 1, 1, 12, 1, 30, tzinfo=UTC))
+    _, writes = restored.drain(with_progress=False)
+    assert {o.key: o.value is None for o in writes if o.key != "~progress/0"} == {
+        "company.team/report/minutely": True, "company.team/gone/minutely": True, "company.team/report/hourly": False,
+    }
+    assert list(restored.states) == ["company.team/report/hourly"]
+    assert restored.flows == {"company.team/report": (2, ("hourly",))}
+    # The locks of the dropped triggers went with them; the hourly trigger is due on its new cron.
+    assert restored.locked() == []
+    assert restored.next_due() == datetime(2026, 1, 1, 12, 30, tzinfo=UTC).timestamp()
+
+
 def test_new_revision_removes_dropped_triggers_and_keeps_schedule() -> None:
     part = running(flow_record("report", EVERY_MINUTE + """  - id: hook
     type: io.kestra.plugin.core.trigger.Webhook

@@ -47,13 +47,13 @@ def test_encoded_summary_equals_decoded_summary(changes: dict) -> None:
     state = STATE.model_copy(update=changes)
     store = StateStore()
     store.load(state.uid, TRIGGER_STATE_SERDE.encode(state))
-    assert list(store.summaries()) == [(state.uid, summarize(state))]
+    assert store.summaries() == {state.uid: summarize(state)}
 
 
 def test_store_summarizes_encoded_states_like_decoded_ones() -> None:
     store = StateStore()
     store.load(STATE.uid, TRIGGER_STATE_SERDE.encode(STATE))
-    [(uid, summary)] = list(store.summaries())
+    [(uid, summary)] = store.summaries().items()
     assert uid == STATE.uid and summary == summarize(STATE)
     assert store[STATE.uid] == STATE and list(store) == [STATE.uid] and len(store) == 1
     assert store.pop(STATE.uid) == STATE and STATE.uid not in store and store.get(STATE.uid) is None
@@ -99,5 +99,5 @@ def test_summaries_survive_decoding_while_iterating() -> None:
     for i in range(3):
         state = STATE.model_copy(update={"uid": f"ns/f/t{i}"})
         store.load(state.uid, TRIGGER_STATE_SERDE.encode(state))
-    seen = [uid for uid, _ in store.summaries() if store[uid] is not None]
+    seen = [uid for uid in store.summaries() if store[uid] is not None]
     assert seen == ["ns/f/t0", "ns/f/t1", "ns/f/t2"]
