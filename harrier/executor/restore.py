@@ -27,11 +27,13 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, IsolationLevel, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from harrier.executor.exceptions import StoreError
 from harrier.executor.tasks import StreamTask, TaskState
+from harrier.topics.exceptions import TopicAdminError
+from harrier.topics.offsets import partition_offsets
 
 __all__ = ["ChangelogRestorer"]
 
@@ -94,23 +96,11 @@ class ChangelogRestorer:
 
     def _offsets(self, partitions: list[int], spec: OffsetSpec) -> dict[int, int]:
         """Each partition's earliest or latest offset (the high watermark, uncommitted
-        records included); retried while a broker fails over."""
-        if not partitions:
-            return {}
-        deadline = time.monotonic() + self._timeout_s
-        while True:
-            futures = self._admin.list_offsets(
-                {TopicPartition(self._topic, p): spec for p in partitions},
-                isolation_level=IsolationLevel.READ_UNCOMMITTED,
-                request_timeout=self._timeout_s,
-            )
-            try:
-                return {tp.partition: future.result().offset for tp, future in futures.items()}
-            except KafkaException as exc:
-                if time.monotonic() >= deadline:
-                    raise StoreError(f"changelog {self._topic}: offsets unavailable: {exc}") from exc
-                logger.warning("changelog %s: offsets unavailable, asking again: %s", self._topic, exc)
-                time.sleep(0.5)
+        records included); asked again while a broker fails over."""
+        try:
+            return partition_offsets(self._admin, self._topic, partitions, spec, self._timeout_s)
+        except TopicAdminError as exc:
+            raise StoreError(f"changelog {self._topic}: {exc}") from exc
 
     def _replay(self, consumer: Consumer, tasks: dict[int, StreamTask], ends: dict[int, int], started: float) -> None:
         pending = dict(ends)

@@ -58,6 +58,8 @@ _FLOWS_PREFIX = envelope_prefix(FLOW_TRIGGERS_SERDE.kind)
 _PROGRESS_PREFIX = envelope_prefix(PROGRESS_SERDE.kind)
 
 _REVISION = re.compile(rb'"revision":(\d+)')
+# An idle partition rewrites its progress record this often, keeping its flows checkpoint young.
+PROGRESS_REFRESH = timedelta(hours=1)
 # The types ``_index`` records besides locks.
 _INDEXED_TYPES = frozenset({FlowTrigger.type_name, KafkaRealtimeTrigger.type_name, KafkaTrigger.type_name})
 
@@ -115,6 +117,11 @@ class TriggerPartition:
         self.states = StateStore()
         self.flows: dict[str, KnownFlow] = {}
         self.progress: dict[int, int] = {}
+        # Next offset of the partition's flows partition the states reflect, and when the
+        # progress record holding it was written (both restored from that record).
+        self.flows_offset: int | None = None
+        self.checkpoint_at: datetime | None = None
+        self._reads_all_flows = True
         self.heap = DueHeap()
         self.declarations = Declarations()
         # Execution id -> lock; also read by the monitor thread, so entries are immutable.
@@ -144,9 +151,27 @@ class TriggerPartition:
             data = orjson.loads(raw)["data"]
             self.flows[key] = (data["revision"], tuple(data["trigger_ids"]))
         elif raw.startswith(_PROGRESS_PREFIX):
-            self.progress = dict(PROGRESS_SERDE.decode(raw).offsets)
+            progress = PROGRESS_SERDE.decode(raw)
+            self.progress = dict(progress.offsets)
+            self.flows_offset, self.checkpoint_at = progress.flows_offset, progress.written_at
         else:
             raise DecodeError(f"{key}: not a trigger-state, flow-triggers or scheduler-progress record")
+
+    def flows_resume_offset(self, now: datetime, max_age: timedelta) -> int | None:
+        """Where to read the partition's flows from: past the records the restored states
+        reflect, or None (from the beginning) without such a checkpoint or when it is
+        ``max_age`` old, since a tombstone written after it may have been compacted away.
+
+        Reading from the beginning also drops the triggers of flows no record mentions.
+        """
+        fresh = self.flows_offset is not None and self.checkpoint_at is not None and now - self.checkpoint_at < max_age
+        self._reads_all_flows = not fresh
+        return self.flows_offset if fresh else None
+
+    def flows_read(self, offset: int) -> None:
+        """The ``flows`` record at ``offset`` was applied, staged or skipped as unreadable."""
+        self.flows_offset = offset + 1
+        self._progress_dirty = True
 
     def stage_flow(self, key: str, record: FlowRecord | bytes | None) -> None:
         """Remember the latest record of a flow while restoring (applied by ``start``).
@@ -177,8 +202,9 @@ class TriggerPartition:
             if (due := self._due(summary, now)) is not None:
                 entries.append((due, uid))
         self.heap.rebuild(entries)
-        for flow_uid in [uid for uid in flows if uid not in staged]:
-            self._apply(flow_uid, None, now)  # deleted, and its tombstone compacted away
+        if self._reads_all_flows:
+            for flow_uid in [uid for uid in flows if uid not in staged]:
+                self._apply(flow_uid, None, now)  # deleted, and its tombstone compacted away
         for flow_uid, record in staged.items():
             known = flows.get(flow_uid)
             try:
@@ -348,16 +374,23 @@ class TriggerPartition:
                 self.progress[es_partition] = offset
                 self._progress_dirty = True
 
-    def drain(self, *, with_progress: bool) -> tuple[list[CreateExecution], list[Output]]:
+    def drain(
+        self, *, with_progress: bool, now: datetime | None = None
+    ) -> tuple[list[CreateExecution], list[Output]]:
         """The executions to create and the ``triggers`` records to write, then forget them.
 
         The progress record joins when there are other writes (it must commit with them) or
-        when ``with_progress`` (periodic, so a new owner re-reads little).
+        when ``with_progress`` (periodic, so a new owner re-reads little, and at least every
+        ``PROGRESS_REFRESH`` so its flows checkpoint stays usable). It is stamped with ``now``.
         """
         executions, self._executions = self._executions, []
         writes, self._writes = self._writes, {}
+        if with_progress and now is not None and (self.checkpoint_at is None or now - self.checkpoint_at >= PROGRESS_REFRESH):
+            self._progress_dirty = True
         if self._progress_dirty and (executions or writes or with_progress):
-            writes[progress_key(self.partition)] = PROGRESS_SERDE.encode(Progress(offsets=self.progress))
+            self.checkpoint_at = now or self.checkpoint_at
+            progress = Progress(offsets=self.progress, flows_offset=self.flows_offset, written_at=self.checkpoint_at)
+            writes[progress_key(self.partition)] = PROGRESS_SERDE.encode(progress)
             self._progress_dirty = False
         outputs = [Output("triggers", key, value, self.partition) for key, value in writes.items()]
         return executions, outputs

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import Future
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
@@ -30,11 +30,12 @@ def restore_partitions(
     consumer: Consumer,
     topic: str,
     partitions: Mapping[int, TriggerPartition],
-    fenced: Sequence[Future[object]],
+    ends: Mapping[int, Future[int | None]],
     timeout_s: float = 120.0,
 ) -> int:
     """Read each partition of ``topic`` from the beginning into its TriggerPartition, up to
-    its end once every future of ``fenced`` is done (the first exception is raised).
+    its end offset, which ``ends`` gives once the partition's producer has fenced the previous
+    owner (None: the partition is empty; a future's exception is raised).
 
     ``consumer`` reads committed records; it is left unassigned. Returns the number of records
     read.
@@ -43,23 +44,20 @@ def restore_partitions(
         return 0
     consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
     deadline = time.monotonic() + timeout_s
-    ends: dict[int, int] | None = None
+    pending = set(partitions)
     count = 0
     try:
         while True:
-            if ends is None and all(future.done() for future in fenced):
-                for future in fenced:
-                    future.result()
-                ends = _ends(consumer, topic, partitions, deadline)
-            if ends is not None:
-                for position in consumer.position([TopicPartition(topic, p) for p in ends]):
-                    # The position skips compacted gaps and transaction markers, unlike offsets.
-                    if position.offset >= ends[position.partition]:
-                        del ends[position.partition]
-                if not ends:
-                    return count
+            known = [TopicPartition(topic, p) for p in pending if ends[p].done()]
+            for position in consumer.position(known) if known else ():
+                # The position skips compacted gaps and transaction markers, unlike offsets.
+                end = ends[position.partition].result()
+                if end is None or position.offset >= end:
+                    pending.discard(position.partition)
+            if not pending:
+                return count
             if time.monotonic() > deadline:
-                raise TimeoutError(f"restoring {topic} partitions {sorted(ends or partitions)} took more than {timeout_s}s")
+                raise TimeoutError(f"restoring {topic} partitions {sorted(pending)} took more than {timeout_s}s")
             for message in consumer.consume(num_messages=10_000, timeout=0.05):
                 if message.error() is not None:
                     raise RuntimeError(f"restoring {topic}: {message.error().str()}")
@@ -71,14 +69,3 @@ def restore_partitions(
                 count += 1
     finally:
         consumer.unassign()
-
-
-def _ends(consumer: Consumer, topic: str, partitions: Mapping[int, TriggerPartition], deadline: float) -> dict[int, int]:
-    """The end offset of each non-empty partition, asked after the fence."""
-    ends = {}
-    for p in partitions:
-        low, high = consumer.get_watermark_offsets(
-            TopicPartition(topic, p), timeout=max(1.0, deadline - time.monotonic()), cached=False)
-        if high > low:
-            ends[p] = high
-    return ends

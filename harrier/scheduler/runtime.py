@@ -8,9 +8,13 @@ and everything p produces (executions, trigger states, execution-states progress
 one transaction of that producer. So a tick is fired by exactly one owner: a zombie owner's
 transaction cannot commit, and the new owner restores after the old one's last commit.
 
+An assignment restores its partitions of ``triggers`` inside the rebalance callback, then
+reads each ``flows`` partition from the offset its progress record holds (the flow records
+its states already reflect are not read again), or from the beginning when it has none.
+
 The loop, in phases::
 
-    poll flows (rebalances happen here) -> restore assigned partitions -> start caught-up ones
+    poll flows (rebalances and restores happen here) -> start caught-up partitions
     -> read execution-states -> read Kafka triggers -> evaluate due triggers -> commit
 """
 
@@ -23,8 +27,10 @@ from datetime import datetime, timedelta
 from threading import Event
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import OffsetSpec
 
 from harrier.config.settings import Settings
+from harrier.gcpause import paused_gc
 from harrier.core.triggers import KafkaTrigger
 from harrier.scheduler.clock import Clock, SystemClock
 from harrier.scheduler.exceptions import TopicLayoutError, TriggerDefinitionError
@@ -35,10 +41,11 @@ from harrier.scheduler.records import CREATE_EXECUTION_SERDE
 from harrier.scheduler.restore import restore_partitions
 from harrier.scheduler.ticks import LatePolicy
 from harrier.scheduler.upstream import ACTIONABLE, peek_state, read_execution
-from harrier.topics.clients import create_consumer, create_transactional_producer
+from harrier.topics.clients import create_admin, create_consumer, create_transactional_producer
 from harrier.topics.exceptions import DecodeError, ProducerFenced, TopicsError
+from harrier.topics.offsets import partition_offsets
 from harrier.topics.serdes import decode_key
-from harrier.topics.specs import topic_name
+from harrier.topics.specs import FLOWS_DELETE_RETENTION_MS, topic_name
 from harrier.topics.transactions import TransactionalProducer
 
 __all__ = ["Scheduler"]
@@ -47,6 +54,11 @@ logger = logging.getLogger("harrier.scheduler")
 
 # Write the execution-states progress at least this often when nothing else is written.
 PROGRESS_INTERVAL_S = 1.0
+# A restart reads a partition's flows from its checkpoint only when the checkpoint is younger
+# than this: half the tombstone retention of ``flows``, so no deletion since was compacted away.
+FLOWS_CHECKPOINT_MAX_AGE = timedelta(milliseconds=FLOWS_DELETE_RETENTION_MS) / 2
+# How long a restore asks for the offsets of a partition that has no leader (yet).
+OFFSETS_TIMEOUT_S = 30.0
 # Longest a loop step waits for records when nothing is due sooner.
 MAX_WAIT_S = 0.05
 
@@ -76,12 +88,12 @@ class Scheduler:
         self.partitions: dict[int, TriggerPartition] = {}
         self.producers: dict[int, TransactionalProducer] = {}
         self.sources: dict[str, KafkaTriggerSource] = {}
-        self._to_restore: set[int] = set()
         self._flows_caught_up: set[int] = set()
         self._last_progress = 0.0
         self._failed_sources: dict[str, int] = {}
-        # CreateExecution commands committed since start (a metric).
+        # Metrics: CreateExecution commands committed and flows records read, since start.
         self.executions_created = 0
+        self.flow_records_read = 0
         client = f"{self.group}-{instance_id}"
         self.flows = create_consumer(settings, self.group, client, overrides={
             "enable.partition.eof": True,
@@ -91,6 +103,7 @@ class Scheduler:
         })
         self.restorer = create_consumer(settings, None, client + "-restore")
         self.states_reader = create_consumer(settings, None, client + "-states")
+        self.admin = create_admin(settings)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -115,8 +128,6 @@ class Scheduler:
     def step(self) -> None:
         """One pass of the loop."""
         self._poll_flows(self._wait_s())
-        if self._to_restore:
-            self._restore()
         self._start_caught_up()
         now = self.clock.now()
         self._poll_execution_states(now)
@@ -128,9 +139,16 @@ class Scheduler:
     # -- rebalancing ---------------------------------------------------------------------
 
     def _on_assign(self, consumer: Consumer, assigned: list[TopicPartition]) -> None:
+        # Restored here, before the flows partitions are assigned, because where each one is
+        # read from is in its restored progress record; a seek right after a rebalance is not
+        # one librdkafka promises to honour. Heartbeats go on while this blocks.
+        partitions = sorted(tp.partition for tp in assigned)
+        for p in partitions:
+            self._add(p)
+        self._restore(partitions)
+        now = self.clock.now()
         for tp in assigned:
-            tp.offset = OFFSET_BEGINNING
-            self._add(tp.partition)
+            tp.offset = self._flows_start(tp.partition, now)
         consumer.assign(assigned)
         logger.info("scheduler %s assigned partitions %s", self.instance_id, sorted(tp.partition for tp in assigned))
 
@@ -142,12 +160,10 @@ class Scheduler:
 
     def _add(self, p: int) -> None:
         self.partitions[p] = TriggerPartition(p, tolerance=self.tolerance, default_policy=self.default_policy)
-        self._to_restore.add(p)
         self._flows_caught_up.discard(p)
 
     def _drop(self, p: int) -> None:
         self.partitions.pop(p, None)
-        self._to_restore.discard(p)
         self._flows_caught_up.discard(p)
         producer = self.producers.pop(p, None)
         if producer is not None:
@@ -159,7 +175,12 @@ class Scheduler:
         """Rebuild partition ``p`` from Kafka after a failed transaction."""
         self._drop(p)
         self._add(p)
-        self.flows.seek(TopicPartition(self.flows_topic, p, OFFSET_BEGINNING))
+        self._restore([p])
+        self.flows.seek(TopicPartition(self.flows_topic, p, self._flows_start(p, self.clock.now())))
+
+    def _flows_start(self, p: int, now: datetime) -> int:
+        offset = self.partitions[p].flows_resume_offset(now, FLOWS_CHECKPOINT_MAX_AGE)
+        return OFFSET_BEGINNING if offset is None else offset
 
     # -- phases --------------------------------------------------------------------------
 
@@ -183,46 +204,51 @@ class Scheduler:
                 continue
             if part is None:
                 continue
+            self.flow_records_read += 1
             try:
                 key = decode_key(message.key())
                 value = message.value()
                 if part.status is PartitionStatus.RESTORING:
                     # Decoded at start, and only if the revision is new to the trigger states.
                     part.stage_flow(key, value)
-                    continue
-                record = None if value is None else FLOW_RECORD.decode(value)
+                else:
+                    part.apply_flow(key, None if value is None else FLOW_RECORD.decode(value), now)
             except DecodeError as exc:
                 logger.error("flows[%d]@%d skipped: %s", p, message.offset(), exc.reason)
-                continue
-            part.apply_flow(key, record, now)
+            part.flows_read(message.offset())
 
-    def _restore(self) -> None:
+    def _restore(self, partitions: list[int]) -> None:
         started = time.monotonic()
-        restoring = {p: self.partitions[p] for p in sorted(self._to_restore)}
-        self._to_restore.clear()
+        restoring = {p: self.partitions[p] for p in partitions}
         # Each init fences the previous owner of p and completes its open transaction. The
         # inits wait on the broker (a new client's first one often 0.5 s), so they run side by
-        # side, and beside the restore, which reads up to the ends they leave.
+        # side, and beside the restore, which reads up to the ends they find.
         with ThreadPoolExecutor(max_workers=len(restoring)) as pool:
-            inits = {p: pool.submit(self._create_producer, p) for p in restoring}
-            count = restore_partitions(self.restorer, self.triggers_topic, restoring, list(inits.values()))
-        self.producers.update({p: init.result() for p, init in inits.items()})
-        ends = self._states_end_offsets()
+            ends = {p: pool.submit(self._fence, p) for p in restoring}
+            with paused_gc():
+                count = restore_partitions(self.restorer, self.triggers_topic, restoring, ends)
+        states_ends = self._states_end_offsets()
         for part in restoring.values():
-            part.init_progress(ends)
+            part.init_progress(states_ends)
         logger.info("scheduler %s restored partitions %s (%d records) in %.0f ms",
                     self.instance_id, sorted(restoring), count, (time.monotonic() - started) * 1000)
 
-    def _create_producer(self, p: int) -> TransactionalProducer:
-        return create_transactional_producer(
+    def _fence(self, p: int) -> int | None:
+        """Create partition p's producer, whose init fences the previous owner; then the end
+        offset of p on ``triggers`` (None: empty)."""
+        self.producers[p] = create_transactional_producer(
             self.settings, f"{self.group}-{p}", client_id=f"{self.group}-{self.instance_id}-{p}")
+        # The admin client, not the restorer: a consumer's watermark query waits out its
+        # timeout while its metadata lacks a topic just created.
+        low = partition_offsets(self.admin, self.triggers_topic, [p], OffsetSpec.earliest(), OFFSETS_TIMEOUT_S)[p]
+        high = partition_offsets(self.admin, self.triggers_topic, [p], OffsetSpec.latest(), OFFSETS_TIMEOUT_S)[p]
+        return high if high > low else None
 
     def _start_caught_up(self) -> None:
         started = False
         now = self.clock.now()
         for p, part in self.partitions.items():
-            if part.status is PartitionStatus.RESTORING and p in self._flows_caught_up and p not in self._to_restore \
-                    and p in self.producers:
+            if part.status is PartitionStatus.RESTORING and p in self._flows_caught_up and p in self.producers:
                 part.start(now)
                 started = True
         if started:
@@ -294,13 +320,14 @@ class Scheduler:
             part.due_batches.clear()
 
     def _commit(self) -> None:
+        now = self.clock.now()
         periodic = time.monotonic() - self._last_progress >= PROGRESS_INTERVAL_S
         if periodic:
             self._last_progress = time.monotonic()
         for p, part in list(self.partitions.items()):
             if part.status is not PartitionStatus.RUNNING:
                 continue
-            executions, outputs = part.drain(with_progress=periodic)
+            executions, outputs = part.drain(with_progress=periodic, now=now)
             if not executions and not outputs:
                 continue
             producer = self.producers[p]

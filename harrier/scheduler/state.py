@@ -11,8 +11,9 @@ Three record kinds share the topic; a record's partition is the partition of its
 
 ``FlowTriggers`` records which flow revision the states were built from, so a restart needs
 no YAML parsing for flows that did not change. ``Progress`` is how far the partition's owner
-has read ``execution-states``; it commits in the same transaction as what that reading
-produced (flow-trigger executions, released locks), which makes them exactly-once.
+has read ``execution-states`` and ``flows``; it commits in the same transaction as what that
+reading produced (flow-trigger executions, released locks, trigger states), which makes them
+exactly-once, and lets a restart read only the flow records written since.
 """
 
 from __future__ import annotations
@@ -86,9 +87,14 @@ class FlowTriggers(_Record):
 
 
 class Progress(_Record):
-    """Next offset to read, by ``execution-states`` partition."""
+    """How far the partition's owner has read its inputs, and when it wrote this."""
 
+    # Next offset to read, by ``execution-states`` partition.
     offsets: dict[int, int]
+    # Next offset of the partition's ``flows`` partition: every flow record below it is
+    # reflected in the trigger states, so a restart reads flows from here (None: from the start).
+    flows_offset: int | None = None
+    written_at: datetime | None = None
 
 
 TRIGGER_STATE_SERDE: ModelSerde[TriggerState] = ModelSerde("trigger-state", TriggerState)

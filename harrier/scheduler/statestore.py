@@ -1,8 +1,10 @@
 """Trigger states by uid; restored states stay encoded until something needs them.
 
 A restart reads every state of its partitions, but a tick only touches the due ones. So a
-restored state is kept as its record bytes, and start-up reads just the few fields the heap
-and the lock index need (``summary``) from the bytes; the full model is validated on first use.
+restored state is kept as its record bytes, and only the few fields the heap and the lock
+index need (``summary``) are read from the bytes; the full model is validated on first use.
+The summary is read as the record is restored, while its bytes are fresh in the CPU cache:
+reading 100k of them at start instead took 0.9 s against 0.3 s (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -83,15 +85,18 @@ def _summarize_raw(raw: bytes, search=_HEAD.search, parse=datetime.fromisoformat
 class StateStore:
     """A mapping of trigger uid to TriggerState with lazy decoding of restored records."""
 
-    __slots__ = ("_decoded", "_raw")
+    __slots__ = ("_decoded", "_raw", "_summaries")
 
     def __init__(self) -> None:
         self._raw: dict[str, bytes] = {}
+        # Summaries of the encoded states, until ``summaries`` hands them out.
+        self._summaries: dict[str, StateSummary] = {}
         self._decoded: dict[str, TriggerState] = {}
 
     def load(self, uid: str, raw: bytes) -> None:
-        """Keep a restored record (validated when first read)."""
+        """Keep a restored record (validated when first read) and its summary."""
         self._raw[uid] = raw
+        self._summaries[uid] = _summarize_raw(raw)
         self._decoded.pop(uid, None)
 
     def get(self, uid: str) -> TriggerState | None:
@@ -101,6 +106,7 @@ class StateStore:
             raw = self._raw.pop(uid, None)
             if raw is None:
                 return None
+            self._summaries.pop(uid, None)
             state = self._decoded[uid] = TRIGGER_STATE_SERDE.decode(raw)
         return state
 
@@ -113,6 +119,7 @@ class StateStore:
     def __setitem__(self, uid: str, state: TriggerState) -> None:
         self._decoded[uid] = state
         self._raw.pop(uid, None)
+        self._summaries.pop(uid, None)
 
     def pop(self, uid: str) -> TriggerState | None:
         """Remove ``uid``; its state, or None."""
@@ -131,10 +138,14 @@ class StateStore:
         yield from list(self._raw)
 
     def summaries(self) -> dict[str, StateSummary]:
-        """Every uid with its summary; encoded states are not validated."""
-        summaries = {uid: summarize(state) for uid, state in self._decoded.items()}
-        summaries.update({uid: _summarize_raw(raw) for uid, raw in self._raw.items()})
-        return summaries
+        """Every uid with its summary; encoded states are not validated. The summaries read
+        at load are used here once and let go: a start-up needs them, nothing after does."""
+        kept, self._summaries = self._summaries, {}
+        # Kept summaries belong to encoded states only, so equal counts mean all are there.
+        if len(kept) < len(self._raw):
+            kept = {uid: kept.get(uid) or _summarize_raw(raw) for uid, raw in self._raw.items()}
+        kept.update({uid: summarize(state) for uid, state in self._decoded.items()})
+        return kept
 
     def values(self) -> Iterator[TriggerState]:
         """Every state, decoding the remaining encoded ones."""

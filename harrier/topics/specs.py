@@ -45,8 +45,12 @@ class _Template:
 # the broker's week-long default; restore cost then follows the live key count.
 _COMPACTED = (("segment.ms", str(HOUR_MS)), ("min.cleanable.dirty.ratio", "0.25"))
 
+# How long a tombstone on ``flows`` is kept after compaction reached it; the scheduler trusts
+# a checkpoint on ``flows`` only within half of it (scheduler/runtime.py).
+FLOWS_DELETE_RETENTION_MS = DAY_MS
+
 _TEMPLATES: dict[str, _Template] = {
-    "flows": _Template("compact", None, 2 * MIB, extra=_COMPACTED),
+    "flows": _Template("compact", None, 2 * MIB, extra=(*_COMPACTED, ("delete.retention.ms", str(FLOWS_DELETE_RETENTION_MS)))),
     "executions": _Template("delete", DAY_MS, 4 * MIB),
     "executions-by-flow": _Template("delete", DAY_MS, 4 * MIB),
     "worker-results": _Template("delete", DAY_MS, 4 * MIB),

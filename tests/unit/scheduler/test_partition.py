@@ -127,6 +127,35 @@ def test_restart_reconciles_new_revisions_and_deleted_flows_with_restored_states
     assert restored.next_due() == datetime(2026, 1, 1, 12, 30, tzinfo=UTC).timestamp()
 
 
+def test_flows_checkpoint_rides_the_progress_record_and_is_trusted_only_while_young() -> None:
+    first = running(flow_record("report", EVERY_MINUTE))
+    first.flows_read(41)
+    _, outputs = first.drain(with_progress=True, now=T0)
+
+    def restored(now: datetime) -> tuple[TriggerPartition, int | None]:
+        part = TriggerPartition(0, tolerance=timedelta(seconds=2))
+        for output in outputs:
+            part.restore(output.key, output.value)
+        offset = part.flows_resume_offset(now, timedelta(hours=12))
+        part.start(now)  # nothing staged: no flow record was read
+        return part, offset
+
+    # Young: read flows from offset 42 on; flows no record mentions keep their triggers.
+    young, offset = restored(T0 + timedelta(hours=11))
+    assert offset == 42 and list(young.states) == ["company.team/report/minutely"]
+    # Old: read every flow record; a flow none mentions was deleted (its tombstone compacted).
+    old, offset = restored(T0 + timedelta(hours=12))
+    assert offset is None and list(old.states) == []
+
+
+def test_an_idle_partition_rewrites_its_progress_hourly() -> None:
+    part = running(flow_record("report", EVERY_MINUTE))
+    assert [o.key for o in part.drain(with_progress=True, now=T0)[1]] == ["company.team/report/minutely", "~progress/0"]
+    assert part.drain(with_progress=True, now=T0 + timedelta(minutes=59))[1] == []
+    [output] = part.drain(with_progress=True, now=T0 + timedelta(hours=1))[1]
+    assert output.key == "~progress/0" and part.checkpoint_at == T0 + timedelta(hours=1)
+
+
 def test_new_revision_removes_dropped_triggers_and_keeps_schedule() -> None:
     part = running(flow_record("report", EVERY_MINUTE + """  - id: hook
     type: io.kestra.plugin.core.trigger.Webhook

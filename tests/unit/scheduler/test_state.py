@@ -55,6 +55,7 @@ def test_store_summarizes_encoded_states_like_decoded_ones() -> None:
     store.load(STATE.uid, TRIGGER_STATE_SERDE.encode(STATE))
     [(uid, summary)] = store.summaries().items()
     assert uid == STATE.uid and summary == summarize(STATE)
+    assert store.summaries() == {uid: summary}, "asked again, the summary is read from the bytes again"
     assert store[STATE.uid] == STATE and list(store) == [STATE.uid] and len(store) == 1
     assert store.pop(STATE.uid) == STATE and STATE.uid not in store and store.get(STATE.uid) is None
 
