@@ -2,9 +2,11 @@
 
   1. start-up (warm): N flows (one Schedule each) on ``flows`` and the N trigger states a
      previous run left on ``triggers``; restore the states, read the flows, reconcile, build
-     the heap.
-     Measured in memory (decode + maps + heap) and, with --kafka, through the broker from
-     scheduler construction until every partition runs.
+     the heap. A restart: the progress records hold the flows checkpoint, so no flow record
+     is read again. No checkpoint (states written before checkpoints existed, or one older
+     than half the flows tombstone retention): every flow record is read and its revision
+     checked. Measured in memory (decode + maps + heap) and, with --kafka, through the broker
+     from scheduler construction until every partition runs.
   2. start-up (cold): first sight of a flow revision means parsing its YAML; measured per
      flow on a sample and scaled to N.
   3. a tick when nothing is due, with 1,000 and N triggers over 8 partitions (the runtime's
@@ -28,9 +30,11 @@ from datetime import datetime, timedelta, timezone
 
 from benchmarks.results import write_section
 from harrier.core.validation import parse_flow
+from harrier.gcpause import paused_gc
 from harrier.core.messages import FlowRecord
 from harrier.topics.records import FLOW_RECORD
 from harrier.scheduler.partition import PartitionStatus, TriggerPartition
+from harrier.scheduler.runtime import FLOWS_CHECKPOINT_MAX_AGE
 from harrier.scheduler.state import PROGRESS_SERDE, TRIGGER_STATE_SERDE, Progress, TriggerState, progress_key
 
 PARTITIONS = 8
@@ -77,14 +81,17 @@ def build_records(count: int) -> tuple[Records, Records]:
 
 
 def start_up(flows: Records, triggers: Records) -> tuple[float, float, list[TriggerPartition]]:
-    """Wall and CPU seconds to restore, read flows, reconcile and heapify every partition."""
+    """Wall and CPU seconds to restore, read flows (those past the checkpoint when the
+    progress records hold one), reconcile and heapify every partition."""
     started, cpu = time.perf_counter(), time.process_time()
     parts = []
     for p in range(PARTITIONS):
         part = TriggerPartition(p, tolerance=timedelta(seconds=2))
-        for key, raw in triggers[p]:
-            part.restore(key, raw)
-        for key, raw in flows[p]:
+        with paused_gc():  # as the runtime restores
+            for key, raw in triggers[p]:
+                part.restore(key, raw)
+        resume = part.flows_resume_offset(NOW, FLOWS_CHECKPOINT_MAX_AGE)
+        for key, raw in flows[p][resume or 0:]:
             part.stage_flow(key, raw)
         part.start(NOW)
         parts.append(part)
@@ -206,14 +213,17 @@ def main() -> None:
     parser.add_argument("--triggers", type=int, default=100_000)
     parser.add_argument("--kafka", action="store_true", help="also measure start-up through the broker")
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--repeat", type=int, default=3, help="restarts through the broker to take the median of")
     parser.add_argument("--write", default=None, help="results file to update (benchmarks/RESULTS.md)")
     args = parser.parse_args()
     n = args.triggers
     load = os.getloadavg()[0]
 
     flows, triggers = build_records(n)
-    warm, warm_cpu, parts = start_up(flows, triggers)
-    print(f"start-up (warm, in memory), {n:,} flows + triggers: {warm:.3f} s wall, {warm_cpu:.3f} s CPU")
+    warm, warm_cpu, parts = start_up(flows, with_checkpoints(flows, triggers))
+    print(f"start-up (warm, in memory), restart, {n:,} flows + triggers: {warm:.3f} s wall, {warm_cpu:.3f} s CPU")
+    full, full_cpu, _ = start_up(flows, triggers)
+    print(f"start-up (warm, in memory), no checkpoint: {full:.3f} s wall, {full_cpu:.3f} s CPU")
     cold = cold_per_flow()
     print(f"start-up (cold): {cold * 1e6:.0f} us per new flow revision -> {cold * n:.1f} s for {n:,}")
     small_flows, small_triggers = build_records(1000)
@@ -227,16 +237,20 @@ def main() -> None:
     rows = [
         "| measure | result | goal |",
         "|---|---|---|",
-        f"| start-up, {n:,} flows + triggers (warm: states on `triggers`), in memory | {warm:.2f} s wall, {warm_cpu:.2f} s CPU | <= 2 s |",
+        f"| start-up, {n:,} flows + triggers (warm: states on `triggers`), a restart, in memory | {warm:.2f} s wall, {warm_cpu:.2f} s CPU | <= 2 s |",
+        f"| same, no checkpoint (every flow record read, its revision checked), in memory | {full:.2f} s wall, {full_cpu:.2f} s CPU | - |",
     ]
     if args.kafka:
-        _, resumed = kafka_start_up(args.bootstrap, flows, with_checkpoints(flows, triggers))
-        print(f"start-up through Kafka, restart (flows read from the checkpoint): all {PARTITIONS} partitions running {resumed:.2f} s")
+        checkpointed = with_checkpoints(flows, triggers)
+        runs = sorted(kafka_start_up(args.bootstrap, flows, checkpointed)[1] for _ in range(args.repeat))
+        resumed = statistics.median(runs)
+        print(f"start-up through Kafka, restart (flows read from the checkpoint): all {PARTITIONS} partitions running "
+              f"{resumed:.2f} s (median of {len(runs)}: {', '.join(f'{r:.2f}' for r in runs)})")
         _, full = kafka_start_up(args.bootstrap, flows, triggers)
         print(f"start-up through Kafka, no checkpoint (every flow record read): {full:.2f} s")
         rows.append(f"| same, through the broker, a restart: scheduler constructed -> {PARTITIONS} partitions running "
                     f"(group join, producers fenced, states read; flows read from the checkpoint, none new) "
-                    f"| {resumed:.2f} s | <= 2 s |")
+                    f"| {resumed:.2f} s (median of {len(runs)}: {', '.join(f'{r:.2f}' for r in runs)}) | <= 2 s |")
         rows.append(f"| same, through the broker, no checkpoint (first start on older states): every flow record "
                     f"read and its revision checked | {full:.2f} s | - |")
     rows += [
@@ -247,13 +261,23 @@ def main() -> None:
     ]
     if args.write:
         command = "python -m benchmarks.scheduler_bench " + " ".join(
-            a for a in (f"--triggers {n}", "--kafka" if args.kafka else "", f"--write {args.write}") if a)
+            a for a in (f"--triggers {n}", f"--kafka --repeat {args.repeat}" if args.kafka else "",
+                        f"--write {args.write}") if a)
         body = "\n".join(rows) + (
             f"\n\nLoad average when started: {load:.1f} on {os.cpu_count()} cores (the machine is shared; CPU "
             "time is the scheduler's own work, wall time includes waiting for a core). "
             f"{PARTITIONS} partitions, one Schedule per flow. A tick checks the top of each partition's heap, "
             "so its cost does not grow with the trigger count. Warm start-up reads the states back from "
-            "`triggers` and parses no YAML; a flow is parsed only when its revision is new to the scheduler.")
+            "`triggers` and parses no YAML; a flow is parsed only when its revision is new to the scheduler. "
+            "A restart reads `flows` from the checkpoint in each partition's progress record, so no flow "
+            "record is read again; without one (or with one older than half the tombstone retention) every "
+            "flow record is read. Through the broker the restart can beat the in-memory figure: the "
+            "scheduling summary is read from each record as it arrives, fresh in the CPU cache, while the "
+            "in-memory run reads 47 MB of records built long before.\n\n"
+            "Before the checkpoint and the restore changes of 2026-12-02 (run 2026-11-25): 2.04 s in memory and "
+            "3.11 s through the broker, every flow record read on each start; summaries read at start (0.9 s "
+            "of the 3.11 s), five full GC collections during the build (0.5 s), and the producers' inits "
+            "(0.5 s for a new client's first) before the restore instead of beside it.")
         write_section(args.write, "Scheduler", command, body)
 
 

@@ -26,8 +26,8 @@ class DueHeap:
         return len(self._due)
 
     def rebuild(self, entries: Iterable[tuple[float, str]]) -> None:
-        """Replace the content with ``(due, uid)`` entries, in O(n)."""
-        self._heap = list(entries)
+        """Replace the content with ``(due, uid)`` entries, in O(n); a list is taken over."""
+        self._heap = entries if isinstance(entries, list) else list(entries)
         self._due = {uid: due for due, uid in self._heap}
         heapq.heapify(self._heap)
 

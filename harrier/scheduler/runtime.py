@@ -245,14 +245,16 @@ class Scheduler:
         return high if high > low else None
 
     def _start_caught_up(self) -> None:
-        started = False
         now = self.clock.now()
-        for p, part in self.partitions.items():
-            if part.status is PartitionStatus.RESTORING and p in self._flows_caught_up and p in self.producers:
+        ready = [part for p, part in self.partitions.items()
+                 if part.status is PartitionStatus.RESTORING and p in self._flows_caught_up and p in self.producers]
+        if not ready:
+            return
+        # One pause for all of them: each start re-enabling the collector paid a collection.
+        with paused_gc():
+            for part in ready:
                 part.start(now)
-                started = True
-        if started:
-            self._position_states_reader()
+        self._position_states_reader()
 
     def _poll_execution_states(self, now: datetime) -> None:
         running = [part for part in self.partitions.values() if part.status is PartitionStatus.RUNNING]
