@@ -25,6 +25,7 @@ import random
 import statistics
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -36,7 +37,7 @@ from harrier.core.messages import LogEntry
 from harrier.core.tasks.base import LogLevel
 from harrier.indexer.actions import Action
 from harrier.indexer.bulk import BulkShipper
-from harrier.indexer.documents import execution_document
+from harrier.indexer.documents import DocumentBuilder, execution_document
 from harrier.indexer.indices import IndexNames
 from harrier.indexer.queries import ExecutionFilter, HistoryQueries
 from harrier.indexer.runner import run_indexer
@@ -83,30 +84,84 @@ def log_throughput(settings: Settings, lines: int) -> dict[str, float]:
     # Warm-up: the indexer joins its group and indexes one line before the clock starts.
     _produce(producer, topic, 1, "warmup")
     _wait_count(es, names, 1, timeout_s=120)
+    cpu = (_es_cpu_s(es), _process_cpu_s(indexer.pid), time.process_time())  # type: ignore[arg-type]
     started = time.perf_counter()
     _produce(producer, topic, lines, "run")
     produced = time.perf_counter() - started
     _wait_count(es, names, lines + 1, timeout_s=600)
     elapsed = time.perf_counter() - started
+    es_cpu, indexer_cpu = _es_cpu_s(es) - cpu[0], _process_cpu_s(indexer.pid) - cpu[1]  # type: ignore[arg-type]
+    emitter_cpu = time.process_time() - cpu[2]
     stop.set()
     indexer.join(30)
-    es.indices.delete(index=names.pattern("logs"))
-    return {"lines": lines, "produce_s": produced, "elapsed_s": elapsed, "lines_per_s": lines / elapsed}
+    _drop_indices(es, names)
+    return {"lines": lines, "produce_s": produced, "elapsed_s": elapsed, "lines_per_s": lines / elapsed,
+            "es_cpu_s": es_cpu, "indexer_cpu_s": indexer_cpu, "emitter_cpu_s": emitter_cpu}
+
+
+def _es_cpu_s(es: Elasticsearch) -> float:
+    """CPU seconds the Elasticsearch node's process has used so far."""
+    nodes = es.nodes.stats(metric="process")["nodes"]
+    return sum(node["process"]["cpu"]["total_in_millis"] for node in nodes.values()) / 1000
+
+
+def _process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a local process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _drop_indices(es: Elasticsearch, names: IndexNames) -> None:
+    """Delete every index the run created (the daily logs, executions and flows)."""
+    es.options(ignore_status=404).indices.delete(index=f"{names.prefix}*")
+
+
+def elasticsearch_alone(settings: Settings, lines: int, batch: int) -> dict[str, float]:
+    """Docs/s Elasticsearch indexes the same log documents at with nothing else running:
+    the actions are built before the clock starts, then sent two bulk requests at a time
+    (the node has two write threads) until all are searchable."""
+    es = Elasticsearch(settings.elasticsearch.hosts, request_timeout=120)
+    names = IndexNames(settings.elasticsearch.index_prefix)
+    install_templates(es, names)
+    topic = settings.topics.prefix + "logs"
+    builder = DocumentBuilder(names, {topic: "logs"})
+    encoded = _entries(lines, "alone")
+    actions = [builder.build(topic, n % 4, n, None, value, 0) for n, value in enumerate(encoded)]
+    shipper = BulkShipper(es, timeout_s=120)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(shipper.ship, [actions[i:i + batch] for i in range(0, lines, batch)]))
+    es.indices.refresh(index=names.pattern("logs"))
+    elapsed = time.perf_counter() - started
+    count = es.count(index=names.pattern("logs"))["count"]
+    _drop_indices(es, names)
+    if count != lines or not all(o.complete and not o.refused for o in outcomes):
+        raise RuntimeError(f"{count} of {lines} documents indexed")
+    return {"lines": lines, "elapsed_s": elapsed, "docs_per_s": lines / elapsed}
+
+
+def _entry(n: int, tag: str, now: datetime) -> LogEntry:
+    execution_id = f"{tag}-{n % 200:04d}"
+    return LogEntry(
+        execution_id=execution_id, namespace="bench.logs", flow_id="emitter", task_id="emit",
+        task_run_id=f"{execution_id}-t", attempt=1, level=LogLevel.INFO,
+        timestamp=now + timedelta(microseconds=n), message=f"line {n} of the benchmark emitter task",
+    )
+
+
+def _entries(count: int, tag: str) -> list[bytes]:
+    now = datetime.now(timezone.utc)
+    return [LOG_SERDE.encode(_entry(n, tag, now)) for n in range(count)]
 
 
 def _produce(producer, topic: str, count: int, tag: str) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(timezone.utc)
-    executions = [f"{tag}-{i:04d}" for i in range(200)]
     for n in range(count):
-        execution_id = executions[n % len(executions)]
-        entry = LogEntry(
-            execution_id=execution_id, namespace="bench.logs", flow_id="emitter", task_id="emit",
-            task_run_id=f"{execution_id}-t", attempt=1, level=LogLevel.INFO,
-            timestamp=now + timedelta(microseconds=n), message=f"line {n} of the benchmark emitter task",
-        )
+        entry = _entry(n, tag, now)
         while True:
             try:
-                producer.produce(topic, LOG_SERDE.encode(entry), encode_key(execution_id))
+                producer.produce(topic, LOG_SERDE.encode(entry), encode_key(entry.execution_id))
                 break
             except BufferError:
                 producer.poll(0.05)
@@ -172,7 +227,7 @@ def list_executions(settings: Settings, count: int, calls: int) -> dict[str, flo
         figures[f"{shape} p99_ms"] = sorted(samples)[int(calls * 0.99) - 1] * 1000
         figures[f"{shape} total"] = result.total.value
         figures[f"{shape} exact"] = result.total.exact
-    es.indices.delete(index=names.executions)
+    _drop_indices(es, names)
     return figures
 
 
@@ -261,15 +316,18 @@ def main() -> None:
     for _ in range(args.repeat):
         logs = log_throughput(bench_settings(args.bootstrap, args.es, args.batch_size), args.lines)
         print(f"logs: {logs['lines']:,} lines searchable in {logs['elapsed_s']:.2f} s "
-              f"(produced in {logs['produce_s']:.2f} s): {logs['lines_per_s']:,.0f} lines/s")
+              f"(produced in {logs['produce_s']:.2f} s): {logs['lines_per_s']:,.0f} lines/s; CPU s: "
+              f"Elasticsearch {logs['es_cpu_s']:.1f}, indexer {logs['indexer_cpu_s']:.1f}, emitter {logs['emitter_cpu_s']:.1f}")
         runs.append(logs)
+    alone = elasticsearch_alone(bench_settings(args.bootstrap, args.es, args.batch_size), args.lines, args.batch_size)
+    print(f"Elasticsearch alone: {alone['docs_per_s']:,.0f} docs/s")
     listing = list_executions(bench_settings(args.bootstrap, args.es, args.batch_size), args.executions, args.calls)
     for key, value in listing.items():
         print(f"executions: {key}: {value:,.2f}" if isinstance(value, float) else f"executions: {key}: {value}")
     faust = faust_versus_confluent(args.bootstrap, args.faust_records)
     print(f"consumer only: confluent-kafka {faust['confluent_per_s']:,.0f}/s, faust-streaming {faust['faust_per_s']:,.0f}/s")
     if args.write:
-        write_section(args.write, "Indexer", _command(args), _body(args, runs, listing, faust))
+        write_section(args.write, "Indexer", _command(args), _body(args, runs, alone, listing, faust))
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -279,16 +337,31 @@ def _command(args: argparse.Namespace) -> str:
             f"--write {args.write}")
 
 
-def _body(args: argparse.Namespace, runs: list[dict[str, float]], listing: dict[str, float],
-          faust: dict[str, float]) -> str:
+def _body(args: argparse.Namespace, runs: list[dict[str, float]], alone: dict[str, float],
+          listing: dict[str, float], faust: dict[str, float]) -> str:
     rows = [
         "| log lines, end to end (produce -> searchable), indexer process, "
-        f"batch {args.batch_size:,}, 4 partitions | lines | seconds | lines/s |",
-        "|---|---|---|---|",
+        f"batch {args.batch_size:,}, 4 partitions | lines | seconds | lines/s "
+        "| CPU s: Elasticsearch / indexer / emitter |",
+        "|---|---|---|---|---|",
     ]
     rows += [
-        f"| run {n} | {int(logs['lines']):,} | {logs['elapsed_s']:.2f} | {logs['lines_per_s']:,.0f} |"
+        f"| run {n} | {int(logs['lines']):,} | {logs['elapsed_s']:.2f} | {logs['lines_per_s']:,.0f} "
+        f"| {logs['es_cpu_s']:.1f} / {logs['indexer_cpu_s']:.1f} / {logs['emitter_cpu_s']:.1f} |"
         for n, logs in enumerate(runs, 1)
+    ]
+    rows += [
+        f"| Elasticsearch alone: the same {int(alone['lines']):,} documents built beforehand, "
+        f"2 bulk requests of {args.batch_size:,} in flight, until searchable | {int(alone['lines']):,} "
+        f"| {alone['elapsed_s']:.2f} | {alone['docs_per_s']:,.0f} | - |",
+        "",
+        "Goal: >= 100,000 lines/s end to end. Not met: Elasticsearch alone indexes these documents at "
+        f"{alone['docs_per_s']:,.0f}/s on this box with nothing else running, {100_000 / alone['docs_per_s']:.1f}x "
+        "short of the goal before Kafka, the emitter or the indexer take a cycle. End to end, one line costs "
+        f"about {_mean(runs, 'es_cpu_s') * 1e6 / args.lines:.0f} us of Elasticsearch CPU, "
+        f"{_mean(runs, 'indexer_cpu_s') * 1e6 / args.lines:.0f} us of indexer CPU and "
+        f"{_mean(runs, 'emitter_cpu_s') * 1e6 / args.lines:.0f} us of emitter CPU (plus the broker's), "
+        "on two cores.",
     ]
     rows += [
         "",
@@ -312,6 +385,10 @@ def _body(args: argparse.Namespace, runs: list[dict[str, float]], listing: dict[
         f"| faust-streaming 0.15.3 `stream.take(5000, within=0.5)` | {faust['faust_per_s']:,.0f} |",
     ]
     return "\n".join(rows)
+
+
+def _mean(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.mean(run[key] for run in runs)
 
 
 if __name__ == "__main__":
