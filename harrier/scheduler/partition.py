@@ -7,8 +7,10 @@ commits in one transaction of the partition's own producer. Lifecycle::
     RESTORING --start()--> RUNNING
 
 While RESTORING it only takes ``restore`` (records of its ``triggers`` partition) and
-``stage_flow`` (records of its ``flows`` partition); ``start`` reconciles both in one pass,
-parsing only flows whose revision the trigger states do not already know, then heapifies.
+``stage_flow`` (records of its ``flows`` partition, from ``flows_resume_offset`` on);
+``start`` reconciles both in one pass, parsing only flows whose revision the trigger states
+do not already know, then heapifies. ``flows_read`` records how far ``flows`` was read; the
+progress record carries that checkpoint, so a restart reads only the flow records after it.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from typing import Any
 import orjson
 
 from harrier.core.messages import CreateExecution
-from harrier.gcpause import paused_gc
 from harrier.core.triggers import FlowTrigger, KafkaRealtimeTrigger, KafkaTrigger, Schedule, Trigger
+from harrier.gcpause import paused_gc
 from harrier.scheduler.declarations import Declarations, declare_triggers
 from harrier.scheduler.exceptions import TriggerDefinitionError
 from harrier.scheduler.firing import flow_trigger_execution, triggered_execution
@@ -159,8 +161,8 @@ class TriggerPartition:
 
     def flows_resume_offset(self, now: datetime, max_age: timedelta) -> int | None:
         """Where to read the partition's flows from: past the records the restored states
-        reflect, or None (from the beginning) without such a checkpoint or when it is
-        ``max_age`` old, since a tombstone written after it may have been compacted away.
+        reflect, or None (from the beginning) without such a checkpoint or when it is at
+        least ``max_age`` old, since a tombstone written after it may have been compacted away.
 
         Reading from the beginning also drops the triggers of flows no record mentions.
         """
