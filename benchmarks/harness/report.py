@@ -40,7 +40,7 @@ def _find(runs: Sequence[ScenarioRun], scenario: str, system: str) -> ScenarioRu
 
 def summary_table(scenarios: Sequence[Scenario], runs: Sequence[ScenarioRun], quick: bool = True) -> str:
     """One row per scenario: Harrier, Kestra (same run), ratio, the seed's published figure."""
-    lines = ["| scenario | Harrier | Kestra (same run) | ratio | seed (Kestra 1.0.1, published) |",
+    lines = ["| scenario | Harrier | Kestra (same run) | ratio | seed (Kestra 1.0.1 unless named, published) |",
              "|---|---|---|---|---|"]
     for scenario in scenarios:
         ours = headline(_find(runs, scenario.name, "harrier"), scenario, quick)

@@ -44,6 +44,8 @@ def test_validate_files_reports_unreadable_files(tmp_path: Path):
     assert len(problems) > 1 and problems[1].file == str(INVALID[0])
 
 
+# Verbatim from Kestra: benchmark01-04 from docs/performance/benchmark, the ForEach 160 x Log
+# flow from the 0.23 performance post (kestra.io/blogs/performance-improvements-0-23).
 KESTRA_SEEDS = {
     "kestra_benchmark01_simple_flow.yml": ["concatenate", "hello"],
     "kestra_benchmark02_complex_flow.yml": None,

@@ -268,7 +268,7 @@ def test_five_if_flow(stack: Stack) -> None:
 
 
 def test_foreach_160_log(stack: Stack) -> None:
-    execution_id = stack.start("benchmarks", "foreach160")
+    execution_id = stack.start("company.team", "hummingbird_941521")
     state = stack.ended(execution_id, timeout=120)
     assert state["state"] == "SUCCESS"
     logs = [tr for tr in state["task_runs"] if tr["task_id"] == "log"]
