@@ -26,7 +26,7 @@ def scheduler_readiness(scheduler: Scheduler) -> str | None:
 
 
 class SchedulerCollector(Collector):
-    """Owned partitions by status and the executions the triggers created."""
+    """Owned partitions by status, the executions the triggers created, the flow records read."""
 
     def __init__(self, scheduler: Scheduler) -> None:
         self._scheduler = scheduler
@@ -40,4 +40,9 @@ class SchedulerCollector(Collector):
         yield CounterMetricFamily(
             "harrier_scheduler_executions_created", "Executions created by triggers (committed)",
             value=self._scheduler.executions_created,
+        )
+        # A restart with a usable checkpoint reads only the flow records written since.
+        yield CounterMetricFamily(
+            "harrier_scheduler_flow_records_read", "Records read from flows (restores included)",
+            value=self._scheduler.flow_records_read,
         )

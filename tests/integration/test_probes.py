@@ -30,7 +30,8 @@ COMPONENTS = ["executor", "worker", "scheduler", "indexer"]
 METRICS = {
     "executor": ["harrier_executor_stream_processes_alive", "harrier_executor_stream_process_restarts_total"],
     "worker": ["harrier_worker_tasks_finished_total", "harrier_worker_tasks_running", "harrier_worker_partitions_assigned"],
-    "scheduler": ["harrier_scheduler_partitions", "harrier_scheduler_executions_created_total"],
+    "scheduler": ["harrier_scheduler_partitions", "harrier_scheduler_executions_created_total",
+                  "harrier_scheduler_flow_records_read_total"],
     "indexer": ["harrier_indexer_documents_indexed_total", "harrier_indexer_lag_records", "harrier_indexer_partitions_assigned"],
 }
 READY_TIMEOUT_S = 120

@@ -73,7 +73,7 @@ def test_indexer_metrics_include_counts_and_lag_by_partition() -> None:
 
 def _scheduler(*statuses: PartitionStatus) -> SimpleNamespace:
     partitions = {p: SimpleNamespace(partition=p, status=s) for p, s in enumerate(statuses)}
-    return SimpleNamespace(partitions=partitions, executions_created=9)
+    return SimpleNamespace(partitions=partitions, executions_created=9, flow_records_read=4)
 
 
 def test_scheduler_is_ready_when_its_partitions_run() -> None:
@@ -87,6 +87,7 @@ def test_scheduler_metrics_count_partitions_by_status() -> None:
     text = _exposition(SchedulerCollector(_scheduler(PartitionStatus.RUNNING, PartitionStatus.RESTORING)))  # type: ignore[arg-type]
     assert 'harrier_scheduler_partitions{status="running"} 1.0' in text
     assert "harrier_scheduler_executions_created_total 9.0" in text
+    assert "harrier_scheduler_flow_records_read_total 4.0" in text
 
 
 @dataclass
