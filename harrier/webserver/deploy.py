@@ -76,8 +76,8 @@ class FlowDeployer:
                 return latest, DeployOutcome.UNCHANGED
             revision = latest.revision + 1 if latest is not None else 1
             record = FlowRecord(namespace=flow.namespace, id=flow.id, revision=revision, source=source)
-            await self._producer.send(self._topic, uid, FLOW_RECORD.encode(record))
-            self._table.apply(uid, record)
+            sent = await self._producer.send(self._topic, uid, FLOW_RECORD.encode(record))
+            self._table.apply(uid, record, (sent.partition(), sent.offset()))
         return record, DeployOutcome.UPDATED if latest is not None else DeployOutcome.CREATED
 
     async def delete(self, namespace: str, flow_id: str) -> FlowRecord:
@@ -87,6 +87,6 @@ class FlowDeployer:
             latest = self._table.latest(namespace, flow_id)
             if latest is None:
                 raise NotFound(f"flow {uid} not found")
-            await self._producer.send(self._topic, uid, None)
-            self._table.apply(uid, None)
+            sent = await self._producer.send(self._topic, uid, None)
+            self._table.apply(uid, None, (sent.partition(), sent.offset()))
         return latest

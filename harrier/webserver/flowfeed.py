@@ -58,7 +58,7 @@ class FlowFeed:
                 if message.error() is not None:
                     logger.warning("flows feed: %s", message.error())
                     continue
-                self._apply(message.key(), message.value())
+                self._apply(message.key(), message.value(), (message.partition(), message.offset()))
                 self._catch_up.consumed(message.topic(), message.partition(), message.offset())
             if not self.ready.is_set():
                 self._catch_up.check_positions(self._consumer)
@@ -66,11 +66,11 @@ class FlowFeed:
                     logger.info("flow table caught up: %d flows", len(self._table))
                     self.ready.set()
 
-    def _apply(self, key: bytes | None, value: bytes | None) -> None:
+    def _apply(self, key: bytes | None, value: bytes | None, at: tuple[int, int]) -> None:
         self.records += 1
         try:
             uid = decode_key(key)
-            self._table.apply(uid, None if value is None else FLOW_RECORD.decode(value))
+            self._table.apply(uid, None if value is None else FLOW_RECORD.decode(value), at)
         except DecodeError as exc:
             # Another writer's bad record must not stop the table; the indexer dead-letters it.
             self.undecodable += 1

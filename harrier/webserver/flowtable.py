@@ -30,11 +30,24 @@ class FlowTable:
 
     def __init__(self) -> None:
         self._flows: dict[str, _Entry] = {}
+        # (partition, offset) of the last record applied per flow, tombstones included.
+        self._positions: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
-    def apply(self, uid: str, record: FlowRecord | None) -> None:
-        """Apply one record of the topic: a revision, or a tombstone (None) deleting the flow."""
+    def apply(self, uid: str, record: FlowRecord | None, at: tuple[int, int] | None = None) -> None:
+        """Apply one record of the topic: a revision, or a tombstone (None) deleting the flow.
+
+        ``at`` is the record's (partition, offset). The deployer applies its own writes once
+        the broker acknowledged them, and the feed reads them again later; a record at or
+        before the last one applied for the flow is such an older write arriving late and is
+        ignored (a CI run saw a deleted flow come back from the feed's copy of its creation).
+        """
         with self._lock:
+            if at is not None:
+                last = self._positions.get(uid)
+                if last is not None and last[0] == at[0] and at[1] <= last[1]:
+                    return
+                self._positions[uid] = at
             if record is None:
                 self._flows.pop(uid, None)
                 return

@@ -50,3 +50,19 @@ def test_parses_a_revision_once_and_reports_a_source_that_no_longer_validates() 
     table.apply("team/g", broken)
     with pytest.raises(FlowValidationError):
         table.parsed(broken)
+
+
+def test_the_feed_s_late_copy_of_an_older_write_does_not_undo_a_newer_one() -> None:
+    table = FlowTable()
+    # The deployer applied its creation (offset 4) and then its deletion (offset 5) as soon as
+    # the broker acknowledged them; the feed then reads offset 4 again, and later offset 5.
+    table.apply("team/f", record("f", 1), (0, 4))
+    table.apply("team/f", None, (0, 5))
+    table.apply("team/f", record("f", 1), (0, 4))
+    assert table.latest("team", "f") is None
+    table.apply("team/f", None, (0, 5))
+    table.apply("team/f", record("f", 2), (0, 6))
+    assert table.latest("team", "f").revision == 2
+    # Another partition (the topic grew): offsets do not compare, the record applies.
+    table.apply("team/f", record("f", 3), (1, 0))
+    assert table.latest("team", "f").revision == 3
