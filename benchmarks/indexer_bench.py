@@ -1,8 +1,10 @@
 """Indexer figures: log lines/s end to end, and list-executions query time at scale.
 
-1. Log throughput: an indexer runs (its own process, as in production) on fresh topics; a
-   producer emits N LogEntry records to `logs` as fast as it can (a task emitting lines);
-   the clock stops when Elasticsearch counts all N as searchable. Lines/s = N / elapsed.
+1. Log throughput: an indexer runs (its own process, as in production) on fresh topics; one
+   task thread logs N lines as fast as it can through the worker's own `TaskLogger` and
+   `Outbox`, while the main thread plays the worker loop (ship the buffered lines, a
+   `LogBatch` per task run, every 20 ms). The clock stops when Elasticsearch holds all N
+   lines. Lines/s = N / elapsed.
 2. List-executions: M execution documents bulk-loaded into the executions index, then the
    webserver's list query (filters, sort, page, capped total) timed over many calls.
 3. faust-streaming against the plain confluent-kafka batching consumer: both read and decode
@@ -19,9 +21,10 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import random
 import subprocess
 import sys
-import random
+import threading
 import statistics
 import time
 import uuid
@@ -33,7 +36,8 @@ from elasticsearch import Elasticsearch
 
 from benchmarks.results import write_section
 from harrier.config import Settings
-from harrier.core.messages import LogEntry
+from harrier.core.logbatches import MAX_BATCH_LINES, batch_lines
+from harrier.core.messages import LogBatch, LogEntry, WorkerTask
 from harrier.core.tasks.base import LogLevel
 from harrier.indexer.actions import Action
 from harrier.indexer.bulk import BulkShipper
@@ -42,11 +46,15 @@ from harrier.indexer.indices import IndexNames
 from harrier.indexer.queries import ExecutionFilter, HistoryQueries
 from harrier.indexer.runner import run_indexer
 from harrier.indexer.templates import install_templates
-from harrier.topics import ModelSerde, build_specs, create_admin, create_producer, ensure_topics
+from harrier.topics import build_specs, create_admin, create_producer, ensure_topics
+from harrier.topics.records import LOG_BATCH
 from harrier.topics.serdes import encode_key
 from harrier.topics.specs import TopicSpec
+from harrier.worker.logs import TaskLogger
+from harrier.worker.outbox import Outbox, Topics
 
-LOG_SERDE = ModelSerde("log", LogEntry)
+# How often the emitter's loop ships buffered lines, as the worker loop does between polls.
+FLUSH_S = 0.02
 STATES = ("SUCCESS", "SUCCESS", "SUCCESS", "FAILED", "RUNNING", "WARNING", "KILLED")
 
 
@@ -56,7 +64,7 @@ def bench_settings(bootstrap: str, es_url: str, batch_size: int) -> Settings:
         "kafka": {"bootstrap-servers": bootstrap},
         "topics": {"prefix": f"bench-{run}.", "partitions": 4},
         "elasticsearch": {"hosts": [es_url], "index-prefix": f"bench-{run}-"},
-        "indexer": {"batch-size": batch_size, "flush-interval-ms": 200, "batch-bytes": 16 * 2**20},
+        "indexer": {"batch-size": batch_size, "flush-interval-ms": 200, "batch-bytes": 5242880},
     })
 
 
@@ -70,7 +78,7 @@ def _indexer_process(settings_json: bytes, stop: multiprocessing.synchronize.Eve
 
 
 def log_throughput(settings: Settings, lines: int) -> dict[str, float]:
-    """Produce `lines` log records and wait until all are searchable; return the rates."""
+    """Log `lines` lines from one task and wait until all are searchable; return the rates."""
     ensure_topics(create_admin(settings), build_specs(settings).values())
     es = Elasticsearch(settings.elasticsearch.hosts)
     names = IndexNames(settings.elasticsearch.index_prefix)
@@ -80,13 +88,13 @@ def log_throughput(settings: Settings, lines: int) -> dict[str, float]:
     )
     indexer.start()
     producer = create_producer(settings, "bench-logs", {"linger.ms": 20, "batch.size": 1_000_000})
-    topic = settings.topics.prefix + "logs"
+    outbox = Outbox(producer, Topics(settings.topics.prefix))
     # Warm-up: the indexer joins its group and indexes one line before the clock starts.
-    _produce(producer, topic, 1, "warmup")
+    _emit(outbox, 1, "warmup")
     _wait_count(es, names, 1, timeout_s=120)
     cpu = (_es_cpu_s(es), _process_cpu_s(indexer.pid), time.process_time())  # type: ignore[arg-type]
     started = time.perf_counter()
-    _produce(producer, topic, lines, "run")
+    _emit(outbox, lines, "run")
     produced = time.perf_counter() - started
     _wait_count(es, names, lines + 1, timeout_s=600)
     elapsed = time.perf_counter() - started
@@ -97,6 +105,33 @@ def log_throughput(settings: Settings, lines: int) -> dict[str, float]:
     _drop_indices(es, names)
     return {"lines": lines, "produce_s": produced, "elapsed_s": elapsed, "lines_per_s": lines / elapsed,
             "es_cpu_s": es_cpu, "indexer_cpu_s": indexer_cpu, "emitter_cpu_s": emitter_cpu}
+
+
+def _emit(outbox: Outbox, lines: int, tag: str) -> None:
+    """One task thread logs `lines` lines; this thread ships them as the worker loop does."""
+    task_logger = TaskLogger(_record(tag), None, outbox.logs.add)
+    done = threading.Event()
+
+    def task() -> None:
+        for n in range(lines):
+            task_logger.info(f"line {n} of the benchmark emitter task")
+        done.set()
+
+    thread = threading.Thread(target=task)
+    thread.start()
+    while not done.is_set():
+        outbox.flush_telemetry()
+        outbox.poll(FLUSH_S)
+    thread.join()
+    outbox.flush(60)
+
+
+def _record(tag: str) -> WorkerTask:
+    return WorkerTask(
+        execution_id=f"{tag}-{uuid.uuid4().hex[:8]}", task_run_id=f"{tag}-emit", task_id="emit", attempt=1,
+        namespace="bench.logs", flow_id="emitter", flow_revision=1, task={"id": "emit", "type": "Log"},
+        created_at=datetime.now(timezone.utc),
+    )
 
 
 def _es_cpu_s(es: Elasticsearch) -> float:
@@ -118,27 +153,42 @@ def _drop_indices(es: Elasticsearch, names: IndexNames) -> None:
 
 
 def elasticsearch_alone(settings: Settings, lines: int, batch: int) -> dict[str, float]:
-    """Docs/s Elasticsearch indexes the same log documents at with nothing else running:
-    the actions are built before the clock starts, then sent two bulk requests at a time
-    (the node has two write threads) until all are searchable."""
+    """Lines/s Elasticsearch indexes the same log batches at with nothing else running: the
+    documents are built before the clock starts, then sent two bulk requests of about `batch`
+    lines at a time (the node has two write threads) until all are searchable."""
     es = Elasticsearch(settings.elasticsearch.hosts, request_timeout=120)
     names = IndexNames(settings.elasticsearch.index_prefix)
     install_templates(es, names)
     topic = settings.topics.prefix + "logs"
     builder = DocumentBuilder(names, {topic: "logs"})
-    encoded = _entries(lines, "alone")
-    actions = [builder.build(topic, n % 4, n, None, value, 0) for n, value in enumerate(encoded)]
+    record = _record("alone")
+    now = datetime.now(timezone.utc)
+    batches = batch_lines(
+        (record, now + timedelta(microseconds=n), LogLevel.INFO, f"line {n} of the benchmark emitter task")
+        for n in range(lines)
+    )
+    actions = [builder.build(topic, n % 4, n, None, LOG_BATCH.encode(b), 0) for n, b in enumerate(batches)]
+    per_request = max(1, batch // MAX_BATCH_LINES)
     shipper = BulkShipper(es, timeout_s=120)
     started = time.perf_counter()
     with ThreadPoolExecutor(2) as pool:
-        outcomes = list(pool.map(shipper.ship, [actions[i:i + batch] for i in range(0, lines, batch)]))
+        requests = [actions[i:i + per_request] for i in range(0, len(actions), per_request)]
+        outcomes = list(pool.map(shipper.ship, requests))
     es.indices.refresh(index=names.pattern("logs"))
     elapsed = time.perf_counter() - started
-    count = es.count(index=names.pattern("logs"))["count"]
+    count = _lines_searchable(es, names)
     _drop_indices(es, names)
     if count != lines or not all(o.complete and not o.refused for o in outcomes):
-        raise RuntimeError(f"{count} of {lines} documents indexed")
-    return {"lines": lines, "elapsed_s": elapsed, "docs_per_s": lines / elapsed}
+        raise RuntimeError(f"{count} of {lines} lines indexed")
+    return {"lines": lines, "documents": len(actions), "elapsed_s": elapsed, "lines_per_s": lines / elapsed}
+
+
+def _lines_searchable(es: Elasticsearch, names: IndexNames) -> int:
+    # 404/503 until the first daily index exists and its shard has started.
+    response = es.options(ignore_status=(404, 503)).search(
+        index=names.pattern("logs"), size=0, aggs={"lines": {"sum": {"field": "lines"}}}
+    )
+    return int(response.get("aggregations", {}).get("lines", {}).get("value", 0))
 
 
 def _entry(n: int, tag: str, now: datetime) -> LogEntry:
@@ -150,18 +200,16 @@ def _entry(n: int, tag: str, now: datetime) -> LogEntry:
     )
 
 
-def _entries(count: int, tag: str) -> list[bytes]:
-    now = datetime.now(timezone.utc)
-    return [LOG_SERDE.encode(_entry(n, tag, now)) for n in range(count)]
-
-
 def _produce(producer, topic: str, count: int, tag: str) -> None:  # type: ignore[no-untyped-def]
+    """One-line records, for the consumer comparison: the worst case, a record per line."""
     now = datetime.now(timezone.utc)
     for n in range(count):
         entry = _entry(n, tag, now)
+        batch = LogBatch(**entry.model_dump(exclude={"timestamp", "level", "message"}),
+                         timestamps=[entry.timestamp], levels=[entry.level], messages=[entry.message])
         while True:
             try:
-                producer.produce(topic, LOG_SERDE.encode(entry), encode_key(entry.execution_id))
+                producer.produce(topic, LOG_BATCH.encode(batch), encode_key(entry.execution_id))
                 break
             except BufferError:
                 producer.poll(0.05)
@@ -172,8 +220,7 @@ def _wait_count(es: Elasticsearch, names: IndexNames, expected: int, timeout_s: 
     deadline = time.monotonic() + timeout_s
     count = 0
     while time.monotonic() < deadline:
-        # 404/503 until the first daily index exists and its shard has started.
-        count = es.options(ignore_status=(404, 503)).count(index=names.pattern("logs")).get("count", 0)
+        count = _lines_searchable(es, names)
         if count >= expected:
             return
         time.sleep(0.05)
@@ -320,7 +367,7 @@ def main() -> None:
               f"Elasticsearch {logs['es_cpu_s']:.1f}, indexer {logs['indexer_cpu_s']:.1f}, emitter {logs['emitter_cpu_s']:.1f}")
         runs.append(logs)
     alone = elasticsearch_alone(bench_settings(args.bootstrap, args.es, args.batch_size), args.lines, args.batch_size)
-    print(f"Elasticsearch alone: {alone['docs_per_s']:,.0f} docs/s")
+    print(f"Elasticsearch alone: {alone['lines_per_s']:,.0f} lines/s in {alone['documents']:,} documents")
     listing = list_executions(bench_settings(args.bootstrap, args.es, args.batch_size), args.executions, args.calls)
     for key, value in listing.items():
         print(f"executions: {key}: {value:,.2f}" if isinstance(value, float) else f"executions: {key}: {value}")

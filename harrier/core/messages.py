@@ -6,7 +6,7 @@
 | WorkerTask       | worker-tasks     | task run id    | executor              | worker            |
 | WorkerResult     | worker-results   | execution id   | worker                | executor          |
 | WorkerControl    | worker-controls  | task run id    | executor              | every worker      |
-| LogEntry         | logs             | execution id   | worker, executor      | indexer, webserver|
+| LogBatch         | logs             | execution id   | worker, executor      | indexer, webserver|
 | MetricEntry      | metrics          | execution id   | worker                | indexer           |
 | FlowRecord       | flows            | namespace/id   | webserver             | executor, scheduler, indexer, webserver |
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harrier.core.states import State
 from harrier.core.tasks.base import LogLevel
@@ -29,6 +29,7 @@ __all__ = [
     "FlowRecord",
     "ExecutionCommand",
     "KillExecution",
+    "LogBatch",
     "LogEntry",
     "MetricEntry",
     "ParentRef",
@@ -173,6 +174,46 @@ class LogEntry(Message):
     level: LogLevel
     timestamp: datetime
     message: str
+
+
+class LogBatch(Message):
+    """Log lines of one task run attempt (or of the execution itself), in emission order.
+
+    The ``logs`` record. The lines are three parallel lists rather than a list of objects, so
+    the indexer ships a record as one Elasticsearch document without visiting its lines.
+    """
+
+    execution_id: str
+    namespace: str
+    flow_id: str
+    task_id: str | None = None
+    task_run_id: str | None = None
+    attempt: int | None = None
+    timestamps: list[datetime]
+    levels: list[LogLevel]
+    messages: list[str]
+
+    @model_validator(mode="after")
+    def _aligned(self) -> LogBatch:
+        if not self.timestamps:
+            raise ValueError("a log batch holds at least one line")
+        if not len(self.timestamps) == len(self.levels) == len(self.messages):
+            raise ValueError(
+                f"timestamps, levels and messages differ in length "
+                f"({len(self.timestamps)}, {len(self.levels)}, {len(self.messages)})"
+            )
+        return self
+
+    def entries(self) -> list[LogEntry]:
+        """The lines one by one."""
+        return [
+            LogEntry(
+                execution_id=self.execution_id, namespace=self.namespace, flow_id=self.flow_id,
+                task_id=self.task_id, task_run_id=self.task_run_id, attempt=self.attempt,
+                level=level, timestamp=timestamp, message=message,
+            )
+            for timestamp, level, message in zip(self.timestamps, self.levels, self.messages, strict=True)
+        ]
 
 
 class MetricEntry(Message):

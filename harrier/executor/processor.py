@@ -40,6 +40,7 @@ from harrier.core.concurrency import (
 )
 from harrier.core.executions import Execution
 from harrier.core.flows import Flow
+from harrier.core.logbatches import batch_entries
 from harrier.core.messages import CreateExecution, ExecutionCommand
 from harrier.core.transitions import StepResult, TimersDue, fail_oversize, reject, step
 from harrier.core.transitions.snapshots import SnapshotSizer
@@ -49,7 +50,7 @@ from harrier.executor.processing import InputRecord, OutputRecord
 from harrier.executor.store import PartitionStore
 from harrier.topics.clients import create_consumer
 from harrier.topics.exceptions import DecodeError
-from harrier.topics.records import LOG, WORKER_CONTROL, WORKER_RESULT, WORKER_TASK, encode_command
+from harrier.topics.records import LOG_BATCH, WORKER_CONTROL, WORKER_RESULT, WORKER_TASK, encode_command
 from harrier.topics.serdes import ENVELOPE_VERSION, ModelSerde, decode_envelope, encode_key
 from harrier.topics.specs import topic_name
 
@@ -225,8 +226,8 @@ class ExecutionProcessor:
             out.append(OutputRecord("worker-controls", encode_key(control.task_run_id), WORKER_CONTROL.encode(control)))
         for command in result.commands:
             out.append(OutputRecord("executions", encode_key(command.execution_id), encode_command(command)))
-        for line in result.logs:
-            out.append(OutputRecord("logs", encode_key(line.execution_id), LOG.encode(line)))
+        for batch in batch_entries(result.logs):
+            out.append(OutputRecord("logs", encode_key(batch.execution_id), LOG_BATCH.encode(batch)))
         for message in result.admissions:
             serde = ADMISSION_REQUEST if isinstance(message, AdmissionRequest) else EXECUTION_RELEASED
             out.append(OutputRecord("executions-by-flow", encode_key(message.flow_uid), serde.encode(message)))

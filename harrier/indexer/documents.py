@@ -14,12 +14,16 @@ and Elasticsearch never lets an older one overwrite it. A tombstone on ``executi
 only means the executor forgot a finished execution: the history document stays. A
 tombstone on ``flows`` deletes the flow.
 
-Log lines are the hot path: their source is the envelope's ``data`` bytes spliced with the
-offset, not a re-encoded dict.
+Log lines are the hot path. A ``logs`` record is a ``LogBatch`` (up to 2,000 lines of one task
+run) and becomes ONE document: its source is the envelope's ``data`` bytes spliced with a
+summary (offset, line count, per-level counts, first and last timestamps), never a re-encoded
+dict. Elasticsearch indexes one document of 2,000 messages several times faster than 2,000
+documents of one (see ``docs/architecture.md``); the query layer splits batches into lines.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -27,13 +31,14 @@ from typing import Any
 import orjson
 import yaml
 
+from harrier.core.tasks.base import LogLevel
 from harrier.indexer.actions import Action
 from harrier.indexer.exceptions import DocumentError
 from harrier.indexer.indices import IndexNames, utc_day
 from harrier.topics.exceptions import DecodeError
 from harrier.topics.serdes import ENVELOPE_VERSION, decode_envelope
 
-__all__ = ["INDEXED_TOPICS", "DocumentBuilder", "execution_document", "flow_document"]
+__all__ = ["INDEXED_TOPICS", "DocumentBuilder", "execution_document", "flow_document", "log_summary"]
 
 # The logical topics the indexer reads.
 INDEXED_TOPICS: tuple[str, ...] = ("logs", "metrics", "execution-states", "flows")
@@ -76,12 +81,13 @@ class DocumentBuilder:
 
     def _log(self, topic: str, partition: int, offset: int, key: bytes | None,
              value: bytes | None, timestamp_ms: int) -> Action:
-        data, body = _payload(value, "log")
-        day = utc_day(data.get("timestamp"))
-        if "offset" in data:
-            source = orjson.dumps({**data, "offset": offset})
+        data, body = _payload(value, "log-batch")
+        summary = log_summary(data, offset)
+        day = utc_day(summary["timestamp"])
+        if summary.keys() & data.keys():
+            source = orjson.dumps({**data, **summary})
         else:
-            source = b'{"offset":%d,' % offset + body[1:]
+            source = orjson.dumps(summary)[:-1] + b"," + body[1:]
         return Action(self.names.daily("logs", day), f"{topic}-{partition}-{offset}", source)
 
     def _metric(self, topic: str, partition: int, offset: int, key: bytes | None,
@@ -107,6 +113,38 @@ class DocumentBuilder:
         data, _ = _payload(value, "flow")
         document = flow_document(data, uid, timestamp_ms)
         return Action(self.names.flows, uid, orjson.dumps(document), offset + 1)
+
+
+def log_summary(data: dict[str, Any], offset: int) -> dict[str, Any]:
+    """The searchable summary of a ``LogBatch``'s data: what Elasticsearch filters batches by.
+
+    Every line is checked here (levels known, messages strings, timestamps ISO-8601 with a
+    zone), because only the summary is mapped: a bad line would otherwise surface at query time.
+    """
+    timestamps, levels, messages = data.get("timestamps"), data.get("levels"), data.get("messages")
+    if type(timestamps) is not list or type(levels) is not list or type(messages) is not list:
+        raise DocumentError("timestamps, levels and messages must be lists")
+    if not timestamps or not len(timestamps) == len(levels) == len(messages):
+        raise DocumentError(
+            f"timestamps, levels and messages must be non-empty and of one length, "
+            f"got {len(timestamps)}, {len(levels)}, {len(messages)}"
+        )
+    counts = Counter(levels)
+    unknown = counts.keys() - _LEVEL_NAMES
+    if unknown:
+        raise DocumentError(f"levels: {sorted(map(str, unknown))} not among {', '.join(_LEVEL_NAMES)}")
+    if not all(type(message) is str for message in messages):
+        raise DocumentError("messages: every message must be a string")
+    for timestamp in timestamps:
+        _check_timestamp(timestamp)
+    return {
+        "offset": offset,
+        "lines": len(messages),
+        "level": sorted(counts),
+        "counts": counts,
+        "timestamp": timestamps[0],
+        "last": timestamps[-1],
+    }
 
 
 def execution_document(data: dict[str, Any], execution_id: str, updated_ms: int) -> dict[str, Any]:
@@ -174,6 +212,18 @@ def _payload(value: bytes | None, kind: str) -> tuple[dict[str, Any], bytes]:
     if value.startswith(prefix) and value.endswith(b"}"):
         return data, value[len(prefix) : -1]
     return data, orjson.dumps(data)
+
+
+_LEVEL_NAMES = frozenset(level.value for level in LogLevel)
+
+
+def _check_timestamp(timestamp: object) -> None:
+    try:
+        parsed = datetime.fromisoformat(timestamp)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DocumentError(f"timestamps: {timestamp!r} is not ISO-8601") from None
+    if parsed.tzinfo is None:
+        raise DocumentError(f"timestamps: {timestamp!r} has no time zone")
 
 
 def _key(key: bytes | None) -> str:

@@ -4,11 +4,18 @@ Totals are capped (``track_total_hits`` = 10,000 by default): past the cap Elast
 counting, so a listing stays fast at any size and reports ``Total(10000, exact=False)``,
 which a UI shows as "10,000+". Pages are ``page``/``size`` up to the 10,000th result; beyond,
 follow ``next_cursor`` (a ``search_after`` position), which works at any depth.
+
+A log document is a batch of lines (``harrier.core.messages.LogBatch``): ``logs`` selects
+batches in Elasticsearch and returns their lines, filtered and paged as lines.
 """
 
 from __future__ import annotations
 
 import base64
+import collections
+import heapq
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,9 +23,11 @@ from typing import Any
 import orjson
 from elasticsearch import Elasticsearch, NotFoundError
 
+from harrier.core.logbatches import split_batch
 from harrier.core.tasks.base import LogLevel
 from harrier.indexer.exceptions import QueryError
 from harrier.indexer.indices import IndexNames
+from harrier.indexer.logsearch import LogSearch
 
 __all__ = [
     "ExecutionFilter",
@@ -33,6 +42,11 @@ MAX_PAGE_SIZE = 1000
 # Elasticsearch's index.max_result_window: from + size may not pass it.
 RESULT_WINDOW = 10_000
 _LEVELS = list(LogLevel)
+_LOG_ORDER = [{"timestamp": "asc"}, {"offset": "asc"}]
+# A line's place in a listing: its timestamp, its batch's Kafka offset, its index in the batch.
+_LineKey = tuple[datetime, int, int]
+# Log batches read per request while filling a page of lines (a batch holds up to 2,000).
+_BATCHES_PER_FETCH = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,21 +110,54 @@ class HistoryQueries:
         self.total_cap = total_cap
 
     def logs(self, where: LogFilter, *, page: int = 1, size: int = 100, cursor: str | None = None) -> Page:
-        """Log lines in emission order (timestamp, then Kafka offset)."""
-        filters: list[dict[str, Any]] = _terms(
-            execution_id=where.execution_id, task_run_id=where.task_run_id, task_id=where.task_id,
-            flow_id=where.flow_id,
-        )
-        if where.namespace:
-            filters.append(_namespace(where.namespace))
-        if where.min_level is not None:
-            filters.append({"terms": {"level": _levels_from(where.min_level)}})
-        if where.start or where.end:
-            filters.append(_range("timestamp", where.start, where.end, "start", "end"))
-        must = [_text(where.text, ["message"])] if where.text else []
-        query = {"bool": {"filter": filters, "must": must}}
-        return self._search(self._names.pattern("logs"), query, [{"timestamp": "asc"}, {"offset": "asc"}],
-                            page, size, cursor, excludes=())
+        """Log lines oldest first (timestamp, then Kafka offset, then place in their batch).
+
+        Elasticsearch selects the batches, oldest first line first; their lines are filtered
+        here by level, time and search and merged into one order. The total is exact unless a
+        time range or a search filters lines: then it counts the lines seen so far, and is
+        exact only once a page-numbered listing reaches its end.
+        """
+        _check_page(page, size)
+        if cursor is not None:
+            if page != 1:
+                raise QueryError("page: give either page or cursor, not both")
+            after: _LineKey | None = _decode_log_cursor(cursor)
+            skip = 0
+        else:
+            after, skip = None, (page - 1) * size
+            if skip + size > RESULT_WINDOW:
+                raise QueryError(
+                    f"page: page {page} of size {size} is past the first {RESULT_WINDOW:,} lines; "
+                    "follow next_cursor to go deeper"
+                )
+        lines = _LineFilter.of(where)
+        query = _log_documents(where)
+        if after is not None:
+            # Batches that end before the cursor's line hold nothing after it.
+            query["bool"]["filter"].append({"range": {"last": {"gte": after[0].isoformat()}}})
+        body: dict[str, Any] = {"query": query, "sort": _LOG_ORDER, "size": _BATCHES_PER_FETCH, "track_total_hits": False}
+        exact_total: int | None = None
+        if lines.exact_counts:
+            counts = self._es.search(index=self._names.pattern("logs"), ignore_unavailable=True, allow_no_indices=True,
+                                     query=_log_documents(where), size=0, aggs=_line_counts(lines.levels))
+            exact_total = int(sum(agg["value"] for agg in counts.get("aggregations", {}).values()))
+
+        def fetch(search_after: list[Any] | None) -> list[dict[str, Any]]:
+            request = body if search_after is None else {**body, "search_after": search_after}
+            response = self._es.search(index=self._names.pattern("logs"), ignore_unavailable=True,
+                                       allow_no_indices=True, **request)
+            return response["hits"]["hits"]  # type: ignore[no-any-return]
+
+        merged = _merged_lines(fetch, lines, after)
+        items = list(itertools.islice(itertools.islice(merged, skip, None), size + 1))
+        more = len(items) > size
+        items = items[:size]
+        next_cursor = _encode_cursor(_line_key_json(items[-1])) if more else None
+        if exact_total is not None:
+            total = Total(exact_total, True)
+        else:
+            total = Total(skip + len(items) + int(more), exact=not more and cursor is None)
+        return Page(items, total, next_cursor)
 
     def executions(
         self, where: ExecutionFilter, *, page: int = 1, size: int = 25, cursor: str | None = None
@@ -151,10 +198,7 @@ class HistoryQueries:
         self, index: str, query: dict[str, Any], sort: list[Any], page: int, size: int,
         cursor: str | None, excludes: tuple[str, ...],
     ) -> Page:
-        if not 1 <= size <= MAX_PAGE_SIZE:
-            raise QueryError(f"size: must be between 1 and {MAX_PAGE_SIZE}, got {size}")
-        if page < 1:
-            raise QueryError(f"page: must be 1 or more, got {page}")
+        _check_page(page, size)
         body: dict[str, Any] = {
             "query": query, "sort": sort, "size": size, "track_total_hits": self.total_cap,
         }
@@ -180,6 +224,150 @@ class HistoryQueries:
         return Page(items, total, next_cursor)
 
 
+def _log_documents(where: LogFilter) -> dict[str, Any]:
+    """The query selecting the log batches that may hold lines ``where`` wants."""
+    filters: list[dict[str, Any]] = _terms(
+        execution_id=where.execution_id, task_run_id=where.task_run_id, task_id=where.task_id,
+        flow_id=where.flow_id,
+    )
+    if where.namespace:
+        filters.append(_namespace(where.namespace))
+    if where.min_level is not None:
+        filters.append({"terms": {"level": _levels_from(where.min_level)}})
+    if where.start or where.end:
+        # A batch spans its first to its last line: it overlaps [start, end).
+        bounds = _bounds(where.start, where.end, "start", "end")
+        if "gte" in bounds:
+            filters.append({"range": {"last": {"gte": bounds["gte"]}}})
+        if "lt" in bounds:
+            filters.append({"range": {"timestamp": {"lt": bounds["lt"]}}})
+    if where.text:
+        search = LogSearch(where.text).query()
+        if search is not None:
+            filters.append(search)
+    return {"bool": {"filter": filters}}
+
+
+class _LineFilter:
+    """What a log batch's lines must satisfy besides what selected the batch."""
+
+    __slots__ = ("end", "exact_counts", "levels", "search", "start")
+
+    def __init__(self, levels: frozenset[str] | None, start: datetime | None, end: datetime | None,
+                 search: LogSearch | None) -> None:
+        self.levels = levels
+        self.start = start
+        self.end = end
+        self.search = search
+        # Without a time range or a search, the batches' per-level counts sum to the total.
+        self.exact_counts = start is None and end is None and search is None
+
+    @classmethod
+    def of(cls, where: LogFilter) -> _LineFilter:
+        """The line filter of a query."""
+        levels = frozenset(_levels_from(where.min_level)) if where.min_level is not None else None
+        return cls(levels, where.start, where.end, LogSearch(where.text) if where.text else None)
+
+    def of_batch(self, batch: dict[str, Any]) -> list[tuple[_LineKey, dict[str, Any]]]:
+        """The lines of one log document that pass, in order, each with its sort key; a line
+        carries its batch's ``offset`` and its index in the batch (``line``)."""
+        # A check the whole batch passes (all its levels wanted, all its lines in range) is skipped.
+        levels = self.levels if self.levels is not None and not self.levels.issuperset(batch["level"]) else None
+        start = self.start if self.start is not None and _parse(batch["timestamp"]) < self.start else None
+        end = self.end if self.end is not None and _parse(batch["last"]) >= self.end else None
+        search = self.search
+        offset = batch.get("offset")
+        lines = []
+        for index, line in enumerate(split_batch(batch)):
+            if levels is not None and line["level"] not in levels:
+                continue
+            moment = _parse(line["timestamp"])
+            if (start is not None and moment < start) or (end is not None and moment >= end):
+                continue
+            if search is not None and not search.matches(line["message"]):
+                continue
+            line["offset"] = offset
+            line["line"] = index
+            lines.append(((moment, offset, index), line))
+        lines.sort(key=_first)
+        return lines
+
+
+def _merged_lines(
+    fetch: Callable[[list[Any] | None], list[dict[str, Any]]], lines: _LineFilter, after: _LineKey | None
+) -> Iterator[dict[str, Any]]:
+    """The passing lines of the batches ``fetch`` returns (oldest first line first, a page at
+    a time), merged into line order, from just after ``after``.
+
+    A batch is opened only when the next line to yield could come after its first line, so a
+    listing reads as many batches as its pages need.
+    """
+    heap: list[tuple[_LineKey, int, int, list[tuple[_LineKey, dict[str, Any]]]]] = []
+    pending: collections.deque[dict[str, Any]] = collections.deque()
+    search_after: list[Any] | None = None
+    exhausted = False
+    opened = 0
+    while True:
+        if not pending and not exhausted:
+            hits = fetch(search_after)
+            pending.extend(hits)
+            exhausted = len(hits) < _BATCHES_PER_FETCH
+            if hits:
+                search_after = hits[-1]["sort"]
+        if pending:
+            first = (_parse(pending[0]["_source"]["timestamp"]), pending[0]["_source"].get("offset", 0), -1)
+            if not heap or heap[0][0] >= first:
+                batch = [entry for entry in lines.of_batch(pending.popleft()["_source"]) if after is None or entry[0] > after]
+                if batch:
+                    heapq.heappush(heap, (batch[0][0], opened, 0, batch))
+                    opened += 1
+                continue
+        if not heap:
+            return
+        _, order, index, batch = heapq.heappop(heap)
+        yield batch[index][1]
+        if index + 1 < len(batch):
+            heapq.heappush(heap, (batch[index + 1][0], order, index + 1, batch))
+
+
+def _first(entry: tuple[_LineKey, dict[str, Any]]) -> _LineKey:
+    return entry[0]
+
+
+def _parse(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp)
+
+
+def _line_key_json(line: dict[str, Any]) -> list[Any]:
+    return [line["timestamp"], line["offset"], line["line"]]
+
+
+def _line_counts(levels: frozenset[str] | None) -> dict[str, Any]:
+    # Sums of the batches' line counts (of the wanted levels): the exact number of lines.
+    if levels is None:
+        return {"lines": {"sum": {"field": "lines"}}}
+    return {level: {"sum": {"field": f"counts.{level}"}} for level in sorted(levels)}
+
+
+def _check_page(page: int, size: int) -> None:
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise QueryError(f"size: must be between 1 and {MAX_PAGE_SIZE}, got {size}")
+    if page < 1:
+        raise QueryError(f"page: must be 1 or more, got {page}")
+
+
+def _decode_log_cursor(cursor: str) -> _LineKey:
+    values = _decode_cursor(cursor)
+    try:
+        timestamp, offset, index = values
+        key = (_parse(timestamp), int(offset), int(index))
+    except (TypeError, ValueError):
+        raise QueryError(f"cursor: {cursor!r} is not a cursor this API returned") from None
+    if key[0].tzinfo is None:
+        raise QueryError(f"cursor: {cursor!r} is not a cursor this API returned")
+    return key
+
+
 def _terms(**fields: str | None) -> list[dict[str, Any]]:
     return [{"term": {name: value}} for name, value in fields.items() if value is not None]
 
@@ -201,6 +389,11 @@ def _levels_from(level: LogLevel | str) -> list[str]:
 
 
 def _range(name: str, start: datetime | None, end: datetime | None, start_param: str, end_param: str) -> dict[str, Any]:
+    return {"range": {name: _bounds(start, end, start_param, end_param)}}
+
+
+def _bounds(start: datetime | None, end: datetime | None, start_param: str, end_param: str) -> dict[str, str]:
+    """``gte``/``lt`` bounds of a time range; ``QueryError`` without a zone or when empty."""
     bounds: dict[str, str] = {}
     for param, value, op in ((start_param, start, "gte"), (end_param, end, "lt")):
         if value is None:
@@ -210,7 +403,7 @@ def _range(name: str, start: datetime | None, end: datetime | None, start_param:
         bounds[op] = value.isoformat()
     if start and end and end <= start:
         raise QueryError(f"{end_param}: {end.isoformat()} is not after {start_param} {start.isoformat()}")
-    return {"range": {name: bounds}}
+    return bounds
 
 
 def _text(text: str, fields: list[str]) -> dict[str, Any]:

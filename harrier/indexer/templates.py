@@ -16,12 +16,13 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from harrier.core.tasks.base import LogLevel
 from harrier.indexer.indices import IndexNames
 
 __all__ = ["TEMPLATE_VERSION", "install_templates", "templates"]
 
 # Bumped with any mapping change; visible as the template's "version".
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2
 
 KEYWORD = {"type": "keyword"}
 
@@ -32,6 +33,10 @@ KEYWORD = {"type": "keyword"}
 _SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
 _LOG_SHARDS = 2
 
+# A log document is a batch of one task run's lines (``LogBatch``). Only what selects
+# batches is mapped: their identity, summary and messages. The per-line ``timestamps`` and
+# ``levels`` stay in ``_source`` for the query layer, which filters the lines of each hit;
+# mapping them cost more than half of Elasticsearch's indexing time.
 _LOGS = {
     "dynamic": False,
     "properties": {
@@ -41,10 +46,14 @@ _LOGS = {
         "task_id": KEYWORD,
         "task_run_id": KEYWORD,
         "attempt": {"type": "integer"},
+        # The distinct levels among the lines, and how many lines of each.
         "level": KEYWORD,
-        # Nanoseconds keep the order of lines written within one millisecond.
+        "counts": {"properties": {level.value: {"type": "integer"} for level in LogLevel}},
+        # First and last line; nanoseconds keep the order of lines written within one millisecond.
         "timestamp": {"type": "date_nanos"},
-        "message": {"type": "text"},
+        "last": {"type": "date_nanos"},
+        "lines": {"type": "integer"},
+        "messages": {"type": "text"},
         # The record's Kafka offset: a tie-breaker giving emission order within an execution.
         "offset": {"type": "long"},
     },

@@ -6,7 +6,7 @@
 | WORKER_TASK    | worker-tasks    | task run id   |
 | WORKER_RESULT  | worker-results  | execution id  |
 | WORKER_CONTROL | worker-controls | task run id   |
-| LOG            | logs            | execution id  |
+| LOG_BATCH      | logs            | execution id  |
 | METRIC         | metrics         | execution id  |
 
 Commands on `executions` are enveloped under their own `command` name (`encode_command`).
@@ -16,16 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from harrier.core.messages import FlowRecord, LogEntry, MetricEntry, WorkerControl, WorkerResult, WorkerTask
+from harrier.core.messages import FlowRecord, LogBatch, MetricEntry, WorkerControl, WorkerResult, WorkerTask
 from harrier.topics.serdes import ModelSerde
 
-__all__ = ["FLOW_RECORD", "LOG", "METRIC", "WORKER_CONTROL", "WORKER_RESULT", "WORKER_TASK", "encode_command"]
+__all__ = ["FLOW_RECORD", "LOG_BATCH", "METRIC", "WORKER_CONTROL", "WORKER_RESULT", "WORKER_TASK", "encode_command"]
 
 FLOW_RECORD: ModelSerde[FlowRecord] = ModelSerde("flow", FlowRecord)
 WORKER_TASK: ModelSerde[WorkerTask] = ModelSerde("worker-task", WorkerTask)
 WORKER_RESULT: ModelSerde[WorkerResult] = ModelSerde("worker-result", WorkerResult)
 WORKER_CONTROL: ModelSerde[WorkerControl] = ModelSerde("worker-control", WorkerControl)
-LOG: ModelSerde[LogEntry] = ModelSerde("log", LogEntry)
+LOG_BATCH: ModelSerde[LogBatch] = ModelSerde("log-batch", LogBatch)
 METRIC: ModelSerde[MetricEntry] = ModelSerde("metric", MetricEntry)
 
 _COMMAND_SERDES: dict[str, ModelSerde[Any]] = {}

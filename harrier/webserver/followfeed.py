@@ -3,7 +3,8 @@
 It reads every partition of both topics from the moment it starts, remembers the latest
 snapshot of each execution (``SnapshotCache``), and hands the events of followed executions
 to the ``FanOut`` on the event loop, one hand-over per poll batch. Records of executions
-nobody follows cost a key decode and, for snapshots, a slice.
+nobody follows cost a key decode and, for snapshots, a slice. A log record is a batch of
+lines; followers get one ``log`` event per line.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import asyncio
 import logging
 import threading
 
+import orjson
 from confluent_kafka import Consumer
 
+from harrier.core.logbatches import split_batch
 from harrier.topics.exceptions import DecodeError
 from harrier.topics.serdes import decode_key
 from harrier.webserver.assignment import assign_all
@@ -81,28 +84,27 @@ class FollowFeed:
                     continue
                 self.records += 1
                 try:
-                    event = self._event(message.topic(), message.key(), message.value())
-                except (DecodeError, ValueError) as exc:
+                    events.extend(self._events(message.topic(), message.key(), message.value()))
+                except (DecodeError, ValueError, KeyError, TypeError) as exc:
                     self.undecodable += 1
                     logger.warning("follow feed: skipping undecodable record: %s", exc)
-                    continue
-                if event is not None:
-                    events.append(event)
             if events and not self._loop.is_closed():
                 self._loop.call_soon_threadsafe(self._fanout.deliver, events)
 
-    def _event(self, topic: str | None, key: bytes | None, value: bytes | None) -> Event | None:
+    def _events(self, topic: str | None, key: bytes | None, value: bytes | None) -> list[Event]:
         if value is None:
             # A tombstone only means the executor forgot a finished execution.
-            return None
+            return []
         execution_id = decode_key(key)
         if topic == self._states_topic:
             data = envelope_payload(value)
             self._snapshots.put(execution_id, data)
             if not self._fanout.wants(execution_id):
-                return None
+                return []
             _, state = snapshot_state(data)
-            return execution_event(execution_id, data, state)
+            return [execution_event(execution_id, data, state)]
         if not self._fanout.wants(execution_id):
-            return None
-        return Event("log", execution_id, envelope_payload(value))
+            return []
+        # A log record is a batch; followers get its lines one event each.
+        lines = split_batch(orjson.loads(envelope_payload(value)))
+        return [Event("log", execution_id, orjson.dumps(line)) for line in lines]

@@ -1,9 +1,10 @@
 """Task loggers: level filtering, secret masking, and where the lines go.
 
 Each task run gets a `TaskLogger`. Lines below the task's `logLevel` are dropped, secret
-values are masked, and the line is handed to a sink: the worker's `logs` batch (shipped to
-the `logs` topic by the loop) or, with `logToFile`, a `FileLog` that is uploaded to internal
-storage when the run ends.
+values are masked, and the line is handed to a sink: the worker's `logs` buffer (shipped to
+the `logs` topic by the loop, a `LogBatch` per task run) or, with `logToFile`, a `FileLog`
+that is uploaded to internal storage when the run ends. A line is a plain tuple until the
+loop batches it: a task that logs 100,000 lines pays for no model per line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harrier.core.messages import LogEntry, WorkerTask
+from harrier.core.logbatches import Line
+from harrier.core.messages import WorkerTask
 from harrier.core.secrets import mask
 from harrier.core.tasks.base import LogLevel
 from harrier.storage.base import Storage
@@ -28,7 +30,7 @@ LEVEL_ORDER: dict[LogLevel, int] = {
     LogLevel.ERROR: 4,
 }
 
-LogWriter = Callable[[LogEntry], None]
+LogWriter = Callable[[Line], None]
 
 
 def level_enabled(level: LogLevel, threshold: LogLevel | None) -> bool:
@@ -50,20 +52,7 @@ class TaskLogger:
         """Emit `message` at `level` unless the task's logLevel filters it out."""
         if not level_enabled(level, self.threshold):
             return
-        record = self._record
-        self._write(
-            LogEntry(
-                execution_id=record.execution_id,
-                namespace=record.namespace,
-                flow_id=record.flow_id,
-                task_id=record.task_id,
-                task_run_id=record.task_run_id,
-                attempt=record.attempt,
-                level=level,
-                timestamp=datetime.now(timezone.utc),
-                message=mask(message),
-            )
-        )
+        self._write((self._record, datetime.now(timezone.utc), level, mask(message)))
 
     def trace(self, message: str) -> None:
         """Log at TRACE."""
@@ -95,9 +84,10 @@ class FileLog:
         self.path = Path(handle.name)
         self.lines = 0
 
-    def write(self, entry: LogEntry) -> None:
+    def write(self, line: Line) -> None:
         """Append one line: ISO timestamp, level, message."""
-        self._file.write(f"{entry.timestamp.isoformat()} {entry.level.value} {entry.message}\n")
+        _, timestamp, level, message = line
+        self._file.write(f"{timestamp.isoformat()} {level.value} {message}\n")
         self.lines += 1
 
     def store(self, storage: Storage, uri: str) -> str:

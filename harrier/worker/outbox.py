@@ -12,11 +12,12 @@ from collections.abc import Callable
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from harrier.core.messages import LogEntry, MetricEntry, WorkerResult
+from harrier.core.logbatches import Line, batch_lines
+from harrier.core.messages import MetricEntry, WorkerResult
 from harrier.topics.deadletters import send_to_dead_letters
 from harrier.topics.serdes import encode_key
 from harrier.worker.batches import Batch
-from harrier.topics.records import LOG, METRIC, WORKER_RESULT
+from harrier.topics.records import LOG_BATCH, METRIC, WORKER_RESULT
 
 __all__ = ["Outbox", "Topics"]
 
@@ -45,7 +46,7 @@ class Outbox:
     def __init__(self, producer: Producer, topics: Topics) -> None:
         self._producer = producer
         self._topics = topics
-        self.logs: Batch[LogEntry] = Batch()
+        self.logs: Batch[Line] = Batch()
         self.metrics: Batch[MetricEntry] = Batch()
 
     def send_result(self, result: WorkerResult, delivered: Delivered) -> None:
@@ -76,10 +77,11 @@ class Outbox:
         send_to_dead_letters(_Reporting(self._producer, report), record, error, topic=self._topics.dead_letters)
 
     def flush_telemetry(self) -> int:
-        """Produce every buffered log line and metric; return how many records were queued."""
+        """Produce every buffered log line (a batch per task run) and metric; return how many
+        records were queued."""
         count = 0
-        for entry in self.logs.drain():
-            self._produce(self._topics.logs, encode_key(entry.execution_id), LOG.encode(entry))
+        for batch in batch_lines(self.logs.drain()):
+            self._produce(self._topics.logs, encode_key(batch.execution_id), LOG_BATCH.encode(batch))
             count += 1
         for metric in self.metrics.drain():
             self._produce(self._topics.metrics, encode_key(metric.execution_id), METRIC.encode(metric))

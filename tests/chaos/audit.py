@@ -26,7 +26,7 @@ from elasticsearch import Elasticsearch
 from elasticsearch.helpers import scan
 
 from harrier.topics.exceptions import DecodeError
-from harrier.topics.records import LOG
+from harrier.topics.records import LOG_BATCH
 from harrier.topics.serdes import decode_envelope
 
 __all__ = ["Audit", "audit_run", "read_topic"]
@@ -213,26 +213,35 @@ def _audit_logs(audit: Audit, bootstrap: str, topic: str, es: Elasticsearch, ind
         if secret.encode() in message.value():
             audit.secret_leaks += 1
         try:
-            LOG.decode(message.value())
+            batch = LOG_BATCH.decode(message.value())
         except DecodeError:
-            continue  # not a log line (the poison run's records): the indexer dead-letters it
-        ids.add(f"{message.topic()}-{message.partition()}-{message.offset()}")
+            continue  # not a log batch (the poison run's records): the indexer dead-letters it
+        record = f"{message.topic()}-{message.partition()}-{message.offset()}"
+        ids.update(f"{record}-{line}" for line in range(len(batch.messages)))
     audit.log_lines = len(ids)
     quiet = es.options(ignore_status=(404, 503))
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         quiet.indices.refresh(index=index_pattern)
-        if quiet.count(index=index_pattern).get("count", 0) >= len(ids):
+        if _lines_searchable(quiet, index_pattern) >= len(ids):
             break
         time.sleep(1.0)
     indexed: Counter[str] = Counter()
-    for hit in scan(es, index=index_pattern, query={"query": {"match_all": {}}}, size=5000):
-        indexed[hit["_id"]] += 1
-        if secret in str(hit["_source"].get("message", "")):
+    for hit in scan(es, index=index_pattern, query={"query": {"match_all": {}}}, size=100):
+        source = hit["_source"]
+        for line in range(source["lines"]):
+            indexed[f"{hit['_id']}-{line}"] += 1
+        if any(secret in message for message in source["messages"]):
             audit.secret_leaks += 1
     audit.logs_indexed = sum(indexed.values())
     audit.logs_lost = len(ids - set(indexed))
     audit.logs_duplicated = sum(n - 1 for n in indexed.values()) + len(set(indexed) - ids)
+
+
+def _lines_searchable(es: Elasticsearch, index_pattern: str) -> int:
+    """Log lines searchable so far: a log document holds a batch of ``lines``."""
+    response = es.search(index=index_pattern, size=0, aggs={"lines": {"sum": {"field": "lines"}}})
+    return int(response.get("aggregations", {}).get("lines", {}).get("value", 0))
 
 
 def _audit_ticks(audit: Audit, bootstrap: str, topic: str, cron_flows: set[str]) -> None:

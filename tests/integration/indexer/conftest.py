@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 
 import pytest
 from confluent_kafka import Producer
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch
 
 from harrier.config import Settings
 from harrier.indexer import IndexerStatus, IndexNames, run_indexer
+from harrier.indexer.queries import HistoryQueries, LogFilter
 from harrier.topics import build_specs, create_admin, create_producer, ensure_topics, topic_name
 from harrier.topics.serdes import encode_data, encode_key
 
@@ -57,6 +58,17 @@ class Harness:
 
     def refresh(self) -> None:
         self.es.options(ignore_status=(404, 503)).indices.refresh(index=f"{self.names.prefix}*")
+
+
+def searchable_lines(h: Harness) -> int:
+    """Log lines searchable now (0 while the first daily index's shards are still starting)."""
+    h.refresh()
+    try:
+        return HistoryQueries(h.es, h.names).logs(LogFilter(), size=1).total.value
+    except ApiError as exc:
+        if exc.meta.status == 503:
+            return 0
+        raise
 
 
 def wait_for(condition: Callable[[], T], timeout_s: float = 60.0, what: str = "condition") -> T:

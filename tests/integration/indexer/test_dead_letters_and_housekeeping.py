@@ -18,16 +18,16 @@ pytestmark = pytest.mark.integration
 
 def log(n: int, **changes: object) -> dict[str, object]:
     return {"execution_id": "ex-d", "namespace": "acme", "flow_id": "f", "task_id": "t", "task_run_id": "tr",
-            "attempt": 1, "level": "INFO", "timestamp": "2026-11-20T10:00:00.000001Z", "message": f"line {n}",
+            "attempt": 1, "levels": ["INFO"], "timestamps": ["2026-11-20T10:00:00.000001Z"], "messages": [f"line {n}"],
             **changes}
 
 
 def test_mapping_conflicts_and_undecodable_records_go_to_dead_letters(harness: Harness) -> None:
     harness.start()
-    harness.send("logs", "ex-d", "log", log(0))
-    harness.send("logs", "ex-d", "log", log(1, attempt="first"))
+    harness.send("logs", "ex-d", "log-batch", log(0))
+    harness.send("logs", "ex-d", "log-batch", log(1, attempt="first"))
     harness.producer.produce(harness.topic("logs"), b"{not json", b"ex-d")
-    harness.send("logs", "ex-d", "log", log(3))
+    harness.send("logs", "ex-d", "log-batch", log(3))
     harness.flush()
 
     consumer = create_consumer(harness.settings, f"{harness.settings.topics.prefix}dlq-reader")
@@ -50,7 +50,7 @@ def test_mapping_conflicts_and_undecodable_records_go_to_dead_letters(harness: H
     def indexed() -> list[str]:
         harness.refresh()
         hits = harness.es.options(ignore_status=(404, 503)).search(index=harness.names.pattern("logs"))
-        return sorted(hit["_source"]["message"] for hit in hits.get("hits", {}).get("hits", []))
+        return sorted(message for hit in hits.get("hits", {}).get("hits", []) for message in hit["_source"]["messages"])
 
     wait_for(lambda: indexed() == ["line 0", "line 3"], what="the two good lines")
     wait_for(lambda: harness.status.dead_lettered == 2 and harness.status.commits > 0, what="status counts")

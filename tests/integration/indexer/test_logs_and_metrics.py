@@ -6,13 +6,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from harrier.core.logbatches import batch_entries
 from harrier.core.messages import LogEntry, MetricEntry
 from harrier.core.tasks.base import LogLevel
-from harrier.indexer.queries import HistoryQueries, LogFilter
+from harrier.indexer.queries import HistoryQueries, LogFilter, Total
 from harrier.topics import ModelSerde
+from harrier.topics.records import LOG_BATCH
 from harrier.topics.serdes import encode_key
 
-from .conftest import Harness, wait_for
+from .conftest import Harness, searchable_lines, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +23,7 @@ LEVELS = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.INFO, LogLevel.WARN, LogLevel.
 
 
 def emit_logs(h: Harness) -> list[LogEntry]:
-    serde = ModelSerde("log", LogEntry)
+    """40 lines of 4 task runs in 2 executions, interleaved in time, shipped as 4 batches."""
     entries = []
     for n in range(40):
         execution_id = f"ex-{n % 2}"
@@ -31,8 +33,9 @@ def emit_logs(h: Harness) -> list[LogEntry]:
             level=LEVELS[n % 5], timestamp=BASE + timedelta(seconds=n),
             message=f"row {n} loaded into warehouse" if n % 10 else f"row {n} checksum mismatch",
         )
-        h.producer.produce(h.topic("logs"), serde.encode(entry), encode_key(execution_id))
         entries.append(entry)
+    for batch in batch_entries(entries):
+        h.producer.produce(h.topic("logs"), LOG_BATCH.encode(batch), encode_key(batch.execution_id))
     h.flush()
     return entries
 
@@ -42,13 +45,19 @@ def searchable(h: Harness, pattern: str, count: int) -> bool:
     return h.es.options(ignore_status=(404, 503)).count(index=pattern).get("count", 0) >= count
 
 
-def test_log_lines_land_in_their_day_with_topic_partition_offset_ids(harness: Harness) -> None:
+def lines_searchable(h: Harness, count: int) -> bool:
+    return searchable_lines(h) >= count
+
+
+def test_log_batches_land_in_their_day_with_topic_partition_offset_ids(harness: Harness) -> None:
     harness.start()
     emit_logs(harness)
-    wait_for(lambda: searchable(harness, harness.names.pattern("logs"), 40), what="40 log lines")
+    wait_for(lambda: lines_searchable(harness, 40), what="40 log lines")
     index = harness.names.daily("logs", "2026-11-20")
     hits = harness.es.search(index=index, size=100)["hits"]["hits"]
-    assert len(hits) == 40
+    assert len(hits) == 4
+    assert sorted(hit["_source"]["task_run_id"] for hit in hits) == sorted(f"ex-{n % 2}-tr-{n}" for n in range(4))
+    assert {hit["_source"]["lines"] for hit in hits} == {10}
     topic = harness.topic("logs")
     for hit in hits:
         assert hit["_id"] == f"{topic}-{_partition_offset(hit['_id'], topic)}"
@@ -56,7 +65,10 @@ def test_log_lines_land_in_their_day_with_topic_partition_offset_ids(harness: Ha
     mapping = harness.es.indices.get_mapping(index=index)[index]["mappings"]
     assert mapping["dynamic"] == "false"
     assert mapping["properties"]["timestamp"]["type"] == "date_nanos"
+    assert mapping["properties"]["messages"]["type"] == "text"
     assert mapping["properties"]["execution_id"]["type"] == "keyword"
+    # Per-line timestamps and levels are kept, not indexed.
+    assert "timestamps" not in mapping["properties"] and "levels" not in mapping["properties"]
 
 
 def _partition_offset(doc_id: str, topic: str) -> str:
@@ -68,7 +80,7 @@ def _partition_offset(doc_id: str, topic: str) -> str:
 def test_log_queries_by_execution_task_run_level_time_and_text(harness: Harness) -> None:
     harness.start()
     entries = emit_logs(harness)
-    wait_for(lambda: searchable(harness, harness.names.pattern("logs"), 40), what="40 log lines")
+    wait_for(lambda: lines_searchable(harness, 40), what="40 log lines")
     queries = HistoryQueries(harness.es, harness.names)
 
     by_execution = queries.logs(LogFilter(execution_id="ex-1"), size=100)
@@ -83,21 +95,28 @@ def test_log_queries_by_execution_task_run_level_time_and_text(harness: Harness)
     warnings_up = queries.logs(LogFilter(min_level="warn"), size=100)
     assert {item["level"] for item in warnings_up.items} == {"WARN", "ERROR"}
     assert len(warnings_up.items) == 16
+    assert warnings_up.total == Total(16, exact=True)
 
     window = queries.logs(LogFilter(start=BASE + timedelta(seconds=10), end=BASE + timedelta(seconds=15)), size=100)
     assert [item["message"].split()[1] for item in window.items] == ["10", "11", "12", "13", "14"]
+    assert window.total == Total(5, exact=True)
 
     text = queries.logs(LogFilter(text="checksum mismatch"), size=100)
-    assert sorted(item["message"] for item in text.items) == sorted(
+    assert [item["message"] for item in text.items] == [e.message for e in entries if "checksum" in e.message]
+    # Quoted, "2*" is the word 2; bare, 2* is a prefix.
+    assert [item["message"] for item in queries.logs(LogFilter(text='"row 2*"'), size=100).items] == ["row 2 loaded into warehouse"]
+    prefixed = queries.logs(LogFilter(text="row 2*"), size=100).items
+    assert [item["message"].split()[1] for item in prefixed] == ["2", *map(str, range(20, 30))]
+    assert [item["message"] for item in queries.logs(LogFilter(text="-loaded"), size=100).items] == [
         e.message for e in entries if "checksum" in e.message
-    )
+    ]
     assert queries.logs(LogFilter(text="checksum -mismatch")).items == []
 
 
 def test_log_pages_follow_the_cursor_without_gaps_or_repeats(harness: Harness) -> None:
     harness.start()
     entries = emit_logs(harness)
-    wait_for(lambda: searchable(harness, harness.names.pattern("logs"), 40), what="40 log lines")
+    wait_for(lambda: lines_searchable(harness, 40), what="40 log lines")
     queries = HistoryQueries(harness.es, harness.names)
     seen, cursor = [], None
     while True:
@@ -109,6 +128,16 @@ def test_log_pages_follow_the_cursor_without_gaps_or_repeats(harness: Harness) -
     assert seen == [e.message for e in entries]
     second = queries.logs(LogFilter(namespace="acme"), page=2, size=7)
     assert [item["message"] for item in second.items] == seen[7:14]
+    # A search filters lines after Elasticsearch picked batches: its cursor pages the same way.
+    wanted = [e.message for e in entries if "loaded" in e.message and e.level in (LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR)]
+    seen, cursor = [], None
+    while True:
+        page = queries.logs(LogFilter(text="loaded", min_level="info"), size=5, cursor=cursor)
+        seen += [item["message"] for item in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == wanted
 
 
 def test_metrics_are_indexed_in_daily_indices(harness: Harness) -> None:

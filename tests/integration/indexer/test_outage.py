@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
-from harrier.core.messages import LogEntry
-from harrier.core.tasks.base import LogLevel
+from harrier.core.messages import WorkerTask
 from harrier.indexer.queries import HistoryQueries, LogFilter
 from harrier.infra.stack import Stack
-from harrier.topics import ModelSerde
-from harrier.topics.serdes import encode_key
+from harrier.worker.logs import TaskLogger
+from harrier.worker.outbox import Outbox, Topics
 
-from .conftest import Harness, wait_for
+from .conftest import Harness, searchable_lines, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -24,23 +23,31 @@ LINES_PER_S = 100
 
 
 def emit(h: Harness, stop: threading.Event, emitted: list[int]) -> None:
-    """A task logging LINES_PER_S lines a second until ``stop``."""
-    serde = ModelSerde("log", LogEntry)
-    start = datetime.now(timezone.utc)
+    """Five task runs logging LINES_PER_S lines a second between them until ``stop``, through
+    the worker's own loggers and outbox (a batch per task run every 100 ms)."""
+    outbox = Outbox(h.producer, Topics(h.topic("")))
+    loggers = [TaskLogger(_record(f"ex-{n}"), None, outbox.logs.add) for n in range(5)]
     n = 0
+    flushed = time.monotonic()
     while not stop.is_set():
-        execution_id = f"ex-{n % 5}"
-        entry = LogEntry(
-            execution_id=execution_id, namespace="acme", flow_id="chatty", task_id="talk",
-            task_run_id=f"{execution_id}-talk", attempt=1, level=LogLevel.INFO,
-            timestamp=start + timedelta(milliseconds=n), message=f"line {n}",
-        )
-        h.producer.produce(h.topic("logs"), serde.encode(entry), encode_key(execution_id))
+        loggers[n % 5].info(f"line {n}")
         emitted.append(n)
         n += 1
+        if time.monotonic() - flushed >= 0.1:
+            outbox.flush_telemetry()
+            flushed = time.monotonic()
         h.producer.poll(0)
         time.sleep(1 / LINES_PER_S)
+    outbox.flush_telemetry()
     h.flush()
+
+
+def _record(execution_id: str) -> WorkerTask:
+    return WorkerTask(
+        execution_id=execution_id, task_run_id=f"{execution_id}-talk", task_id="talk", attempt=1,
+        namespace="acme", flow_id="chatty", flow_revision=1, task={"id": "talk", "type": "Log"},
+        created_at=datetime.now(timezone.utc),
+    )
 
 
 def test_every_line_logged_during_an_outage_is_searchable_once(harness: Harness) -> None:
@@ -67,14 +74,14 @@ def test_every_line_logged_during_an_outage_is_searchable_once(harness: Harness)
     total = len(emitted)
     assert total > lines_during_outage > OUTAGE_S * LINES_PER_S // 2
 
+    queries = HistoryQueries(harness.es, harness.names)
+
     def searchable() -> int:
-        harness.refresh()
-        return harness.es.options(ignore_status=(404, 503)).count(index=harness.names.pattern("logs")).get("count", 0)
+        return searchable_lines(harness)
 
     wait_for(lambda: searchable() >= total, timeout_s=180, what=f"{total} lines searchable")
     assert harness.status.elasticsearch_up
     assert searchable() == total
-    queries = HistoryQueries(harness.es, harness.names)
     messages: list[str] = []
     cursor = None
     while True:

@@ -83,14 +83,16 @@ class Stack:
 
     def emit_log(self, execution_id: str, message: str, *, level: str = "INFO", namespace: str = "tests",
                  flow_id: str = "flow", task_id: str | None = "t1", flush: bool = True) -> dict[str, Any]:
-        """Write a log line as a worker would."""
+        """Write a log line as a worker would (a batch of one); return it as a line."""
         entry = {
             "execution_id": execution_id, "namespace": namespace, "flow_id": flow_id, "task_id": task_id,
             "task_run_id": f"{execution_id}-tr" if task_id else None, "attempt": 1 if task_id else None,
             "level": level, "timestamp": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
             "message": message,
         }
-        self.producer.produce(self.topic("logs"), encode_data("log", entry), execution_id.encode())
+        batch = {**{k: v for k, v in entry.items() if k not in ("level", "timestamp", "message")},
+                 "levels": [level], "timestamps": [entry["timestamp"]], "messages": [message]}
+        self.producer.produce(self.topic("logs"), encode_data("log-batch", batch), execution_id.encode())
         if flush:
             self.producer.flush(10)
         return entry

@@ -20,7 +20,7 @@ from harrier.storage import LocalStorage
 from harrier.topics import build_specs, create_admin, create_consumer, create_producer, ensure_topics, read_dead_letter
 from harrier.topics.serdes import encode_key
 from harrier.worker import Worker
-from harrier.topics.records import LOG, METRIC, WORKER_CONTROL, WORKER_RESULT, WORKER_TASK
+from harrier.topics.records import LOG_BATCH, METRIC, WORKER_CONTROL, WORKER_RESULT, WORKER_TASK
 
 WORKER_TOPICS = ("worker-tasks", "worker-results", "worker-controls", "logs", "metrics", "dead-letters")
 
@@ -119,8 +119,8 @@ class Harness:
         """The log lines of a task run (read until nothing new arrives for `settle_s`)."""
         end = time.monotonic() + settle_s
         while time.monotonic() < end:
-            self._pump("logs", LOG)
-        return [e for e in self.seen["logs"] if e.task_run_id == record.task_run_id]
+            self._pump("logs", LOG_BATCH)
+        return [e for b in self.seen["logs"] if b.task_run_id == record.task_run_id for e in b.entries()]
 
     def metrics(self, record: WorkerTask, settle_s: float = 0.5) -> list[MetricEntry]:
         end = time.monotonic() + settle_s

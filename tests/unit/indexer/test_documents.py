@@ -6,13 +6,15 @@ import orjson
 import pytest
 
 from harrier.core.executions import Execution, StateChange
-from harrier.core.messages import ParentRef
+from harrier.core.messages import LogBatch, ParentRef
 from harrier.core.states import State
+from harrier.core.tasks.base import LogLevel
 
 from harrier.indexer.documents import DocumentBuilder
 from harrier.indexer.exceptions import DocumentError
 from harrier.indexer.indices import IndexNames
 from harrier.topics import ModelSerde
+from harrier.topics.records import LOG_BATCH
 from harrier.topics.serdes import encode_data
 
 NAMES = IndexNames("h-")
@@ -20,7 +22,14 @@ TOPICS = {"p.logs": "logs", "p.metrics": "metrics", "p.execution-states": "execu
 
 LOG = {
     "execution_id": "e1", "namespace": "acme", "flow_id": "f", "task_id": "t", "task_run_id": "tr",
-    "attempt": 1, "level": "INFO", "timestamp": "2026-11-25T23:59:59.123456Z", "message": "hello",
+    "attempt": 1,
+    "timestamps": ["2026-11-25T23:59:59.123456Z", "2026-11-26T00:00:00.5Z", "2026-11-26T00:00:01Z"],
+    "levels": ["INFO", "ERROR", "INFO"],
+    "messages": ["hello", "boom", "bye"],
+}
+SUMMARY = {
+    "lines": 3, "level": ["ERROR", "INFO"], "counts": {"INFO": 2, "ERROR": 1},
+    "timestamp": "2026-11-25T23:59:59.123456Z", "last": "2026-11-26T00:00:01Z",
 }
 
 
@@ -29,26 +38,41 @@ def builder() -> DocumentBuilder:
     return DocumentBuilder(NAMES, TOPICS)
 
 
-def test_log_line_id_is_topic_partition_offset_and_index_is_its_day(builder: DocumentBuilder) -> None:
-    action = builder.build("p.logs", 3, 42, b"e1", encode_data("log", LOG), 0)
+def test_a_log_batch_is_one_document_with_its_summary(builder: DocumentBuilder) -> None:
+    action = builder.build("p.logs", 3, 42, b"e1", encode_data("log-batch", LOG), 0)
     assert action is not None
     assert action.doc_id == "p.logs-3-42"
+    # The batch's first line decides the day, even when later lines are past midnight.
     assert action.index == "h-logs-2026.11.25"
     assert action.version is None
-    assert orjson.loads(action.source) == {**LOG, "offset": 42}
+    assert orjson.loads(action.source) == {**LOG, **SUMMARY, "offset": 42}
+
+
+def test_a_worker_batch_becomes_a_document(builder: DocumentBuilder) -> None:
+    batch = LogBatch(execution_id="e", namespace="n", flow_id="f", timestamps=[datetime(2026, 1, 2, tzinfo=timezone.utc)],
+                     levels=[LogLevel.WARN], messages=["careful"])
+    action = builder.build("p.logs", 0, 5, b"e", LOG_BATCH.encode(batch), 0)
+    assert action is not None and action.index == "h-logs-2026.01.02"
+    source = orjson.loads(action.source)
+    assert (source["messages"], source["level"], source["counts"], source["offset"]) == (["careful"], ["WARN"], {"WARN": 1}, 5)
 
 
 def test_log_source_is_reencoded_when_the_envelope_is_not_canonical(builder: DocumentBuilder) -> None:
-    value = orjson.dumps({"data": LOG, "type": "log", "v": 1})
+    value = orjson.dumps({"data": LOG, "type": "log-batch", "v": 1})
     action = builder.build("p.logs", 0, 7, b"e1", value, 0)
-    assert orjson.loads(action.source) == {**LOG, "offset": 7}  # type: ignore[union-attr]
+    assert orjson.loads(action.source) == {**LOG, **SUMMARY, "offset": 7}  # type: ignore[union-attr]
+
+
+def test_a_summary_field_in_the_record_is_overwritten_not_duplicated(builder: DocumentBuilder) -> None:
+    action = builder.build("p.logs", 0, 9, b"e1", encode_data("log-batch", {**LOG, "offset": 1, "lines": 99}), 0)
+    assert orjson.loads(action.source) == {**LOG, **SUMMARY, "offset": 9}  # type: ignore[union-attr]
 
 
 def test_log_day_follows_utc_when_the_timestamp_has_an_offset(builder: DocumentBuilder) -> None:
-    late = {**LOG, "timestamp": "2026-11-25T23:30:00+00:00"}
-    early = {**LOG, "timestamp": "2026-11-26T01:30:00+02:00"}
-    assert builder.build("p.logs", 0, 1, None, encode_data("log", late), 0).index == "h-logs-2026.11.25"  # type: ignore[union-attr]
-    assert builder.build("p.logs", 0, 2, None, encode_data("log", early), 0).index == "h-logs-2026.11.25"  # type: ignore[union-attr]
+    late = {**LOG, "timestamps": ["2026-11-25T23:30:00+00:00"] * 3}
+    early = {**LOG, "timestamps": ["2026-11-26T01:30:00+02:00"] * 3}
+    assert builder.build("p.logs", 0, 1, None, encode_data("log-batch", late), 0).index == "h-logs-2026.11.25"  # type: ignore[union-attr]
+    assert builder.build("p.logs", 0, 2, None, encode_data("log-batch", early), 0).index == "h-logs-2026.11.25"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -56,11 +80,16 @@ def test_log_day_follows_utc_when_the_timestamp_has_an_offset(builder: DocumentB
     [
         (b"not json", "invalid JSON"),
         (None, "tombstone"),
-        (orjson.dumps({"v": 9, "type": "log", "data": LOG}), "version"),
-        (encode_data("log", []), "non-empty JSON object"),
-        (encode_data("log", {**LOG, "timestamp": "yesterday"}), "timestamp"),
-        (encode_data("log", {**LOG, "timestamp": "2026-11-25T10:00:00"}), "no time zone"),
-        (encode_data("log", {k: v for k, v in LOG.items() if k != "timestamp"}), "timestamp"),
+        (orjson.dumps({"v": 9, "type": "log-batch", "data": LOG}), "version"),
+        (encode_data("log", {**LOG}), "expected envelope type 'log-batch'"),
+        (encode_data("log-batch", []), "non-empty JSON object"),
+        (encode_data("log-batch", {**LOG, "timestamps": ["2026-11-25T10:00:00Z", "yesterday", "x"]}), "'yesterday' is not ISO"),
+        (encode_data("log-batch", {**LOG, "timestamps": ["2026-11-25T10:00:00"] * 3}), "no time zone"),
+        (encode_data("log-batch", {k: v for k, v in LOG.items() if k != "timestamps"}), "must be lists"),
+        (encode_data("log-batch", {**LOG, "levels": ["INFO"]}), "of one length, got 3, 1, 3"),
+        (encode_data("log-batch", {**LOG, "timestamps": [], "levels": [], "messages": []}), "non-empty"),
+        (encode_data("log-batch", {**LOG, "levels": ["INFO", "LOUD", "INFO"]}), "LOUD"),
+        (encode_data("log-batch", {**LOG, "messages": ["a", 2, "c"]}), "must be a string"),
     ],
 )
 def test_undecodable_log_records_raise_document_error(

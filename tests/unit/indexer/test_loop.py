@@ -21,9 +21,9 @@ TOPIC = "p.logs"
 
 
 def log_record(offset: int, partition: int = 0, value: bytes | None = None) -> Message:
-    data = {"execution_id": "e", "level": "INFO", "timestamp": "2026-11-25T10:00:00Z", "message": f"m{offset}"}
+    data = {"execution_id": "e", "levels": ["INFO"], "timestamps": ["2026-11-25T10:00:00Z"], "messages": [f"m{offset}"]}
     return Message(topic=TOPIC, partition=partition, offset=offset, key=b"e",
-                   value=value if value is not None else encode_data("log", data), timestamp=(1, 0))
+                   value=value if value is not None else encode_data("log-batch", data), timestamp=(1, 0))
 
 
 class FakeConsumer:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from harrier.core.logbatches import Line
 from harrier.core.messages import LogEntry, MetricEntry, WorkerTask
 from harrier.core.registry import default_registry
 from harrier.core.tasks.base import LogLevel
@@ -46,8 +47,16 @@ class FakeRun:
 
     def __post_init__(self) -> None:
         self.context = RunContext(
-            self.record, TaskLogger(self.record, self.threshold, self.logs.append), TaskMetrics(self.record, self.metrics.append), self.storage
+            self.record, TaskLogger(self.record, self.threshold, self._write), TaskMetrics(self.record, self.metrics.append), self.storage
         )
+
+    def _write(self, line: Line) -> None:
+        source, timestamp, level, message = line
+        self.logs.append(LogEntry(
+            execution_id=source.execution_id, namespace=source.namespace, flow_id=source.flow_id,
+            task_id=source.task_id, task_run_id=source.task_run_id, attempt=source.attempt,
+            level=level, timestamp=timestamp, message=message,
+        ))
 
     def messages(self, level: LogLevel | None = None) -> list[str]:
         return [e.message for e in self.logs if level is None or e.level is level]

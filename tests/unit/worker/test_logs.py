@@ -24,19 +24,19 @@ def test_lines_carry_task_run_coordinates_and_are_filtered(make_record: Any) -> 
     logger = TaskLogger(make_record({"id": "hello", "type": "Log", "message": "x"}), LogLevel.WARN, lines.append)
     logger.info("dropped")
     logger.error("kept")
-    assert [(e.level, e.message) for e in lines] == [(LogLevel.ERROR, "kept")]
-    entry = lines[0]
-    assert (entry.execution_id, entry.task_run_id, entry.task_id, entry.attempt, entry.namespace, entry.flow_id) == (
+    assert [(level, message) for _, _, level, message in lines] == [(LogLevel.ERROR, "kept")]
+    source, timestamp, _, _ = lines[0]
+    assert (source.execution_id, source.task_run_id, source.task_id, source.attempt, source.namespace, source.flow_id) == (
         "exec-1", "run-1", "hello", 1, "company.team", "flow"
     )
-    assert entry.timestamp.tzinfo is not None
+    assert timestamp.tzinfo is not None
 
 
 def test_secret_values_are_masked(make_record: Any) -> None:
     register_secret("hunter2-worker-secret")
     lines: list = []
     TaskLogger(make_record({"id": "t", "type": "Log", "message": "x"}), None, lines.append).info("token=hunter2-worker-secret ok")
-    assert lines[0].message == "token=****** ok"
+    assert lines[0][3] == "token=****** ok"
 
 
 def test_file_log_is_stored_whole_and_the_temp_file_removed(make_record: Any) -> None:
