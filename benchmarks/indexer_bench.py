@@ -92,7 +92,7 @@ def log_throughput(settings: Settings, lines: int) -> dict[str, float]:
     # Warm-up: the indexer joins its group and indexes one line before the clock starts.
     _emit(outbox, 1, "warmup")
     _wait_count(es, names, 1, timeout_s=120)
-    cpu = (_es_cpu_s(es), _process_cpu_s(indexer.pid), time.process_time())  # type: ignore[arg-type]
+    cpu = (_es_cpu_s(es), _process_cpu_s(indexer.pid), time.process_time(), _broker_cpu_s())  # type: ignore[arg-type]
     started = time.perf_counter()
     _emit(outbox, lines, "run")
     produced = time.perf_counter() - started
@@ -100,11 +100,12 @@ def log_throughput(settings: Settings, lines: int) -> dict[str, float]:
     elapsed = time.perf_counter() - started
     es_cpu, indexer_cpu = _es_cpu_s(es) - cpu[0], _process_cpu_s(indexer.pid) - cpu[1]  # type: ignore[arg-type]
     emitter_cpu = time.process_time() - cpu[2]
+    broker_cpu = _broker_cpu_s() - cpu[3]
     stop.set()
     indexer.join(30)
     _drop_indices(es, names)
     return {"lines": lines, "produce_s": produced, "elapsed_s": elapsed, "lines_per_s": lines / elapsed,
-            "es_cpu_s": es_cpu, "indexer_cpu_s": indexer_cpu, "emitter_cpu_s": emitter_cpu}
+            "es_cpu_s": es_cpu, "indexer_cpu_s": indexer_cpu, "emitter_cpu_s": emitter_cpu, "broker_cpu_s": broker_cpu}
 
 
 def _emit(outbox: Outbox, lines: int, tag: str) -> None:
@@ -135,9 +136,29 @@ def _record(tag: str) -> WorkerTask:
 
 
 def _es_cpu_s(es: Elasticsearch) -> float:
-    """CPU seconds the Elasticsearch node's process has used so far."""
+    """CPU seconds the Elasticsearch node's process has used so far: from /proc when the node
+    runs here (its own stats are cached for a second, too coarse for a one-second run)."""
+    pids = [node["process"]["id"] for node in es.nodes.info(metric="process")["nodes"].values()]
+    if all(os.path.exists(f"/proc/{pid}/stat") for pid in pids):
+        return sum(_process_cpu_s(pid) for pid in pids)
     nodes = es.nodes.stats(metric="process")["nodes"]
     return sum(node["process"]["cpu"]["total_in_millis"] for node in nodes.values()) / 1000
+
+
+def _broker_cpu_s() -> float:
+    """CPU seconds of the Kafka brokers running on this machine (0 when there are none)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if b"kafka.Kafka" not in cmdline.read():
+                    continue
+            total += _process_cpu_s(int(entry))
+        except OSError:
+            continue
+    return total
 
 
 def _process_cpu_s(pid: int) -> float:

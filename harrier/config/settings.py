@@ -188,6 +188,8 @@ class IndexerSettings(Section):
     batch_size: PositiveInt = 1000
     batch_bytes: PositiveInt = 5 * MIB
     flush_interval_ms: PositiveInt = 500
+    # How soon an indexed log batch is searchable (the log indices' refresh interval).
+    logs_refresh_ms: PositiveInt = 250
     # Probe server address (see executor); 0 = off.
     probe_host: str = "127.0.0.1"
     probe_port: int = Field(8084, ge=0, le=65535)

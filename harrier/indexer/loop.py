@@ -1,5 +1,9 @@
 """The indexer's loop: consume -> build actions -> ship when the batch is ready -> commit.
 
+A batch is ready when it reaches its count, bytes or age limit, or as soon as the consumer
+has caught up while no request is in flight: at low load a line is searchable one round trip
+after it arrives, and under load batches grow to what Elasticsearch takes per round trip.
+
 Delivery: a batch's offsets are committed only after every action in it was acknowledged by
 Elasticsearch or dead-lettered (and the dead letters flushed to Kafka). A crash anywhere
 before that replays the batch, and deterministic ids make the replay overwrite.
@@ -34,6 +38,8 @@ logger = logging.getLogger("harrier.indexer")
 
 _CONSUME_MAX = 10_000
 _WAIT_SLICE_S = 0.1
+# How often a caught-up loop looks whether the request in flight is done.
+_INFLIGHT_CHECK_S = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,7 @@ class IndexerLoop:
         self._paused: list[TopicPartition] = []
         self._stash: list[Message] = []
         self._revoked = False
+        self._caught_up = False
         self._assigned: set[tuple[str, int]] = set()
         self._inflight: _InFlight | None = None
         self._sender = ThreadPoolExecutor(1, thread_name_prefix="harrier-indexer-bulk")
@@ -132,7 +139,8 @@ class IndexerLoop:
             self._poll()
             if self._inflight is not None and self._inflight.future.done():
                 self._finish(stop)
-            if self._batch.ready(time.monotonic()):
+            idle = self._caught_up and self._inflight is None and len(self._batch) > 0
+            if idle or self._batch.ready(time.monotonic()):
                 self._finish(stop)
                 self._ship()
             self._punctuate()
@@ -149,15 +157,26 @@ class IndexerLoop:
 
     def _poll(self) -> None:
         records, self._stash = self._stash, []
-        if not records:
-            room = max(self._batch.limits.max_records - len(self._batch), 1)
-            records = self._consumer.consume(min(room, _CONSUME_MAX), self._poll_timeout())
+        if records:
+            self._caught_up = False
+        else:
+            want = min(max(self._batch.limits.max_records - len(self._batch), 1), _CONSUME_MAX)
+            # poll returns as soon as one record is there (consume would wait out its timeout);
+            # consume with no timeout then takes what else the client has buffered.
+            first = self._consumer.poll(self._poll_timeout())
+            if first is not None:
+                records = [first]
+                if want > 1:
+                    records += self._consumer.consume(want - 1, 0)
+            self._caught_up = len(records) < want
         for record in records:
             self._add(record)
 
     def _poll_timeout(self) -> float:
         if not self._batch:
             return _WAIT_SLICE_S
+        if self._inflight is not None and self._caught_up:
+            return _INFLIGHT_CHECK_S
         deadline = self._batch.started + self._batch.limits.max_age_s
         return min(max(deadline - time.monotonic(), 0.0), _WAIT_SLICE_S)
 

@@ -101,7 +101,7 @@ def run_indexer(
 def _index(settings: Settings, stop: threading.Event, retention: timedelta, status: IndexerStatus) -> None:
     es = create_elasticsearch(settings)
     names = IndexNames(settings.elasticsearch.index_prefix)
-    _install_when_reachable(es, names, stop)
+    _install_when_reachable(es, names, settings.indexer.logs_refresh_ms, stop)
     loop = build_loop(settings, es, retention=retention, status=status)
     status.started = True
     logger.info("indexer started: group %s, indices %s*", group_id(settings), names.prefix)
@@ -112,12 +112,12 @@ def _index(settings: Settings, stop: threading.Event, retention: timedelta, stat
         es.close()
 
 
-def _install_when_reachable(es: Elasticsearch, names: IndexNames, stop: threading.Event) -> None:
+def _install_when_reachable(es: Elasticsearch, names: IndexNames, logs_refresh_ms: int, stop: threading.Event) -> None:
     # The indexer may start before Elasticsearch: wait for it rather than exit.
     backoff = Backoff(0.5, 10.0)
     while not stop.is_set():
         try:
-            install_templates(es, names)
+            install_templates(es, names, logs_refresh_ms)
             return
         except Exception as exc:  # noqa: BLE001 - any failure here means "not reachable yet"
             delay = backoff.next_delay()

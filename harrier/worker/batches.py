@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from collections import deque
 from typing import Generic, TypeVar
 
 __all__ = ["Batch"]
@@ -11,24 +11,23 @@ T = TypeVar("T")
 
 
 class Batch(Generic[T]):
-    """Items appended from any thread, taken all at once by one consumer."""
+    """Items appended from any thread, taken all at once by one consumer.
 
-    __slots__ = ("_items", "_lock")
+    A deque's ``append`` and ``popleft`` are atomic, so no lock is taken: a task logging
+    100,000 lines pays an append per line, not a lock round trip.
+    """
+
+    __slots__ = ("_items", "add")
 
     def __init__(self) -> None:
-        self._items: list[T] = []
-        self._lock = threading.Lock()
-
-    def add(self, item: T) -> None:
+        self._items: deque[T] = deque()
+        self.add = self._items.append
         """Append one item."""
-        with self._lock:
-            self._items.append(item)
 
     def drain(self) -> list[T]:
-        """Take every buffered item, oldest first."""
-        with self._lock:
-            items, self._items = self._items, []
-        return items
+        """Take every buffered item, oldest first (those appended meanwhile stay for next time)."""
+        items = self._items
+        return [items.popleft() for _ in range(len(items))]
 
     def __len__(self) -> int:
         return len(self._items)

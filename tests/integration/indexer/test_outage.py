@@ -25,7 +25,7 @@ LINES_PER_S = 100
 def emit(h: Harness, stop: threading.Event, emitted: list[int]) -> None:
     """Five task runs logging LINES_PER_S lines a second between them until ``stop``, through
     the worker's own loggers and outbox (a batch per task run every 100 ms)."""
-    outbox = Outbox(h.producer, Topics(h.topic("")))
+    outbox = Outbox(h.producer, Topics(h.settings.topics.prefix))
     loggers = [TaskLogger(_record(f"ex-{n}"), None, outbox.logs.add) for n in range(5)]
     n = 0
     flushed = time.monotonic()
@@ -58,7 +58,7 @@ def test_every_line_logged_during_an_outage_is_searchable_once(harness: Harness)
     emitter = threading.Thread(target=emit, args=(harness, stop_emitting, emitted))
     emitter.start()
     try:
-        wait_for(lambda: harness.status.indexed > 100, what="lines indexed before the outage")
+        wait_for(lambda: searchable_lines(harness) > 100, what="lines indexed before the outage")
         node.down()
         down_at = time.monotonic()
         wait_for(lambda: not harness.status.elasticsearch_up, timeout_s=30, what="the indexer noticing")

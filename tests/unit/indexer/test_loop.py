@@ -38,10 +38,10 @@ class FakeConsumer:
         taken, self.records = self.records[:num_messages], self.records[num_messages:]
         return taken
 
-    def poll(self, timeout: float) -> None:
+    def poll(self, timeout: float) -> Message | None:
         if self.on_poll is not None:
             self.on_poll()
-        return None
+        return self.records.pop(0) if self.records else None
 
     def assignment(self) -> list[TopicPartition]:
         return [TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)]
@@ -97,7 +97,7 @@ class FakeProducer:
 
 
 def run(
-    records: list[Message], script: list[BulkOutcome | Exception], batch_records: int = 100
+    records: list[Message], script: list[BulkOutcome | Exception], batch_records: int = 100, max_age_s: float = 0.0
 ) -> tuple[IndexerLoop, FakeConsumer, ScriptedShipper, FakeProducer]:
     stop = threading.Event()
     consumer = FakeConsumer(records, stop)
@@ -105,7 +105,7 @@ def run(
     producer = FakeProducer(consumer.events)
     loop = IndexerLoop(
         consumer, DocumentBuilder(IndexNames("h-"), {TOPIC: "logs"}), shipper,  # type: ignore[arg-type]
-        producer, "p.dead-letters", BatchLimits(batch_records, 10**9, 0.0),  # type: ignore[arg-type]
+        producer, "p.dead-letters", BatchLimits(batch_records, 10**9, max_age_s),  # type: ignore[arg-type]
         backoff=Backoff(0.001, 0.002), lag_interval_s=0.0,
     )
     worker = threading.Thread(target=loop.run, args=(stop,))
@@ -124,6 +124,14 @@ def test_offsets_commit_only_after_elasticsearch_comes_back() -> None:
     assert consumer.commits == [[(TOPIC, 0, 1), (TOPIC, 1, 2)]]
     assert loop.status.elasticsearch_up and loop.status.indexed == 2
     assert loop.status.lag == {f"{TOPIC}/0": 10, f"{TOPIC}/1": 10}
+
+
+def test_a_partial_batch_ships_once_the_consumer_has_caught_up() -> None:
+    # No limit is reached (100 records, a minute): nothing more to read and nothing in
+    # flight ships the batch now rather than a minute later.
+    loop, consumer, shipper, _ = run([log_record(n) for n in range(3)], [], max_age_s=60.0)
+    assert shipper.requests == [["p.logs-0-0", "p.logs-0-1", "p.logs-0-2"]]
+    assert consumer.commits == [[(TOPIC, 0, 3)]]
 
 
 def test_batches_commit_in_order_when_the_first_one_needs_a_retry() -> None:
