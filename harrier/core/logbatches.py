@@ -48,16 +48,24 @@ def batch_lines(lines: Iterable[Line]) -> list[LogBatch]:
     """The batches of ``lines``: grouped by execution, task run and attempt, in order."""
     open_batches: dict[tuple[str, str | None, int | None], _Builder] = {}
     done: list[_Builder] = []
+    last: LogSource | None = None
+    builder: _Builder | None = None
     for source, timestamp, level, message in lines:
-        key = (source.execution_id, source.task_run_id, source.attempt)
-        builder = open_batches.get(key)
-        if builder is None or builder.full(message):
-            builder = open_batches[key] = _Builder(source)
+        # Lines come in runs of one task's; the key is looked up only when the source changes.
+        if source is not last:
+            last = source
+            key = (source.execution_id, source.task_run_id, source.attempt)
+            builder = open_batches.get(key)
+        size = len(message) + _LINE_OVERHEAD
+        if builder is None or len(builder.messages) >= MAX_BATCH_LINES or (
+            builder.size and builder.size + size > MAX_BATCH_BYTES  # a line over the cap travels alone
+        ):
+            builder = open_batches[(source.execution_id, source.task_run_id, source.attempt)] = _Builder(source)
             done.append(builder)
         builder.timestamps.append(timestamp)
         builder.levels.append(level)
         builder.messages.append(message)
-        builder.size += len(message) + _LINE_OVERHEAD
+        builder.size += size
     return [builder.build() for builder in done]
 
 
@@ -87,12 +95,6 @@ class _Builder:
         self.levels: list[LogLevel] = []
         self.messages: list[str] = []
         self.size = 0
-
-    def full(self, message: str) -> bool:
-        # A single line larger than the cap still travels, alone.
-        return len(self.messages) >= MAX_BATCH_LINES or (
-            self.size > 0 and self.size + len(message) + _LINE_OVERHEAD > MAX_BATCH_BYTES
-        )
 
     def build(self) -> LogBatch:
         source = self.source
