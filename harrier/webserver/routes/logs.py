@@ -23,7 +23,9 @@ router = APIRouter(prefix="/api/v1/logs", tags=["logs"])
 
 @router.get("/search", response_model=PageBody)
 async def search_logs(
-    q: str | None = Query(None, description="Text searched in the messages"),
+    q: str | None = Query(
+        None, description='Searched in each line\'s message: words, "phrases", prefix* and -exclusions, all must hold'
+    ),
     namespace: str | None = None,
     flow_id: str | None = Query(None, alias="flowId"),
     execution_id: str | None = Query(None, alias="executionId"),
