@@ -149,14 +149,15 @@ class HistoryQueries:
             return response["hits"]["hits"]  # type: ignore[no-any-return]
 
         merged = _merged_lines(fetch, lines, after)
-        items = list(itertools.islice(itertools.islice(merged, skip, None), size + 1))
+        skipped = sum(1 for _ in itertools.islice(merged, skip))
+        items = list(itertools.islice(merged, size + 1))
         more = len(items) > size
         items = items[:size]
         next_cursor = _encode_cursor(_line_key_json(items[-1])) if more else None
         if exact_total is not None:
             total = Total(exact_total, True)
         else:
-            total = Total(skip + len(items) + int(more), exact=not more and cursor is None)
+            total = Total(skipped + len(items) + int(more), exact=not more and cursor is None)
         return Page(items, total, next_cursor)
 
     def executions(

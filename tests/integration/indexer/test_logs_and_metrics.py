@@ -103,6 +103,12 @@ def test_log_queries_by_execution_task_run_level_time_and_text(harness: Harness)
 
     text = queries.logs(LogFilter(text="checksum mismatch"), size=100)
     assert [item["message"] for item in text.items] == [e.message for e in entries if "checksum" in e.message]
+    # A search filters lines: the total counts those seen, exact once the listing has ended.
+    assert text.total == Total(4, exact=True)
+    first_two = queries.logs(LogFilter(text="checksum"), size=2)
+    assert first_two.total == Total(3, exact=False) and first_two.next_cursor is not None
+    past_the_end = queries.logs(LogFilter(text="checksum"), page=3, size=2)
+    assert past_the_end.items == [] and past_the_end.total == Total(4, exact=True)
     # Quoted, "2*" is the word 2; bare, 2* is a prefix.
     assert [item["message"] for item in queries.logs(LogFilter(text='"row 2*"'), size=100).items] == ["row 2 loaded into warehouse"]
     prefixed = queries.logs(LogFilter(text="row 2*"), size=100).items
