@@ -162,8 +162,9 @@ class WorkerControl(Message):
     task_run_id: str
 
 
-class LogEntry(Message):
-    """One log line of a task run (or of the execution itself when task fields are None)."""
+class _LogOrigin(Message):
+    """Whose log lines: an execution, and one attempt of one of its task runs (None: the
+    execution's own lines)."""
 
     execution_id: str
     namespace: str
@@ -171,24 +172,23 @@ class LogEntry(Message):
     task_id: str | None = None
     task_run_id: str | None = None
     attempt: int | None = None
+
+
+class LogEntry(_LogOrigin):
+    """One log line of a task run (or of the execution itself when task fields are None)."""
+
     level: LogLevel
     timestamp: datetime
     message: str
 
 
-class LogBatch(Message):
+class LogBatch(_LogOrigin):
     """Log lines of one task run attempt (or of the execution itself), in emission order.
 
     The ``logs`` record. The lines are three parallel lists rather than a list of objects, so
     the indexer ships a record as one Elasticsearch document without visiting its lines.
     """
 
-    execution_id: str
-    namespace: str
-    flow_id: str
-    task_id: str | None = None
-    task_run_id: str | None = None
-    attempt: int | None = None
     timestamps: list[datetime]
     levels: list[LogLevel]
     messages: list[str]
