@@ -18,6 +18,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -130,16 +131,18 @@ class HistoryQueries:
                     f"page: page {page} of size {size} is past the first {RESULT_WINDOW:,} lines; "
                     "follow next_cursor to go deeper"
                 )
-        lines = _LineFilter.of(where)
-        query = _log_documents(where)
+        search = LogSearch(where.text) if where.text else None
+        lines = _LineFilter.of(where, search)
+        selected = _log_documents(where, search)
+        query = selected
         if after is not None:
             # Batches that end before the cursor's line hold nothing after it.
-            query["bool"]["filter"].append({"range": {"last": {"gte": after[0].isoformat()}}})
+            query = {"bool": {"filter": [*selected["bool"]["filter"], {"range": {"last": {"gte": after[0].isoformat()}}}]}}
         body: dict[str, Any] = {"query": query, "sort": _LOG_ORDER, "size": _BATCHES_PER_FETCH, "track_total_hits": False}
         exact_total: int | None = None
         if lines.exact_counts:
             counts = self._es.search(index=self._names.pattern("logs"), ignore_unavailable=True, allow_no_indices=True,
-                                     query=_log_documents(where), size=0, aggs=_line_counts(lines.levels))
+                                     query=selected, size=0, aggs=_line_counts(lines.levels))
             exact_total = int(sum(agg["value"] for agg in counts.get("aggregations", {}).values()))
 
         def fetch(search_after: list[Any] | None) -> list[dict[str, Any]]:
@@ -225,7 +228,7 @@ class HistoryQueries:
         return Page(items, total, next_cursor)
 
 
-def _log_documents(where: LogFilter) -> dict[str, Any]:
+def _log_documents(where: LogFilter, search: LogSearch | None) -> dict[str, Any]:
     """The query selecting the log batches that may hold lines ``where`` wants."""
     filters: list[dict[str, Any]] = _terms(
         execution_id=where.execution_id, task_run_id=where.task_run_id, task_id=where.task_id,
@@ -242,10 +245,9 @@ def _log_documents(where: LogFilter) -> dict[str, Any]:
             filters.append({"range": {"last": {"gte": bounds["gte"]}}})
         if "lt" in bounds:
             filters.append({"range": {"timestamp": {"lt": bounds["lt"]}}})
-    if where.text:
-        search = LogSearch(where.text).query()
-        if search is not None:
-            filters.append(search)
+    terms = search.query() if search is not None else None
+    if terms is not None:
+        filters.append(terms)
     return {"bool": {"filter": filters}}
 
 
@@ -264,10 +266,10 @@ class _LineFilter:
         self.exact_counts = start is None and end is None and search is None
 
     @classmethod
-    def of(cls, where: LogFilter) -> _LineFilter:
-        """The line filter of a query."""
+    def of(cls, where: LogFilter, search: LogSearch | None) -> _LineFilter:
+        """The line filter of a query (``search`` is its parsed ``text``)."""
         levels = frozenset(_levels_from(where.min_level)) if where.min_level is not None else None
-        return cls(levels, where.start, where.end, LogSearch(where.text) if where.text else None)
+        return cls(levels, where.start, where.end, search)
 
     def of_batch(self, batch: dict[str, Any]) -> list[tuple[_LineKey, dict[str, Any]]]:
         """The lines of one log document that pass, in order, each with its sort key; a line
@@ -290,7 +292,7 @@ class _LineFilter:
             line["offset"] = offset
             line["line"] = index
             lines.append(((moment, offset, index), line))
-        lines.sort(key=_first)
+        lines.sort(key=itemgetter(0))
         return lines
 
 
@@ -329,10 +331,6 @@ def _merged_lines(
         yield batch[index][1]
         if index + 1 < len(batch):
             heapq.heappush(heap, (batch[index + 1][0], order, index + 1, batch))
-
-
-def _first(entry: tuple[_LineKey, dict[str, Any]]) -> _LineKey:
-    return entry[0]
 
 
 def _parse(timestamp: str) -> datetime:
