@@ -1,0 +1,63 @@
+// An execution's live events over Server-Sent Events, through fetch so the credentials travel
+// in a header (EventSource cannot send one). A lost connection is retried with a growing
+// delay; `onOpen` runs on every (re)connection so the caller can fill the gap it left.
+import { fetchEventSource } from "@microsoft/fetch-event-source";
+import { headers, notifyUnauthorized } from "./client";
+import type { Execution, LogLine } from "./types";
+
+export interface FollowHandlers {
+  onExecution(execution: Execution): void;
+  onLog(line: LogLine): void;
+  onOpen(reconnected: boolean): void;
+  onEnd(): void;
+  onError(message: string): void;
+  /** The stream was lost and is being retried. */
+  onRetry(): void;
+}
+
+class Fatal extends Error {}
+
+/** Follow execution `id` until it ends or `stop()` is called. */
+export function follow(id: string, handlers: FollowHandlers): { stop(): void } {
+  const controller = new AbortController();
+  let opened = 0;
+  let delay = 500;
+  fetchEventSource(`/api/v1/executions/${encodeURIComponent(id)}/follow`, {
+    signal: controller.signal,
+    headers: headers(),
+    openWhenHidden: true,
+    async onopen(response) {
+      if (response.status === 401) {
+        notifyUnauthorized();
+        throw new Fatal("authentication required");
+      }
+      if (response.status === 404) throw new Fatal(`execution ${id} not found`);
+      if (!response.ok) throw new Error(`the live stream answered ${response.status}`);
+      handlers.onOpen(opened++ > 0);
+      delay = 500;
+    },
+    onmessage(message) {
+      if (message.event === "execution") handlers.onExecution(JSON.parse(message.data) as Execution);
+      else if (message.event === "log") handlers.onLog(JSON.parse(message.data) as LogLine);
+      else if (message.event === "end") {
+        handlers.onEnd();
+        controller.abort();
+      }
+      // "dropped": the server gave up on us; the stream closes and onclose reconnects.
+    },
+    onclose() {
+      // Closed by the server without an end (a restart, a drop): reconnect.
+      throw new Error("the live stream closed");
+    },
+    onerror(error) {
+      if (error instanceof Fatal) {
+        handlers.onError(error.message);
+        throw error;
+      }
+      handlers.onRetry();
+      delay = Math.min(delay * 2, 10_000);
+      return delay;
+    },
+  }).catch(() => {});
+  return { stop: () => controller.abort() };
+}

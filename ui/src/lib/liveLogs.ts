@@ -1,0 +1,46 @@
+// An execution's logs on the page: the history read page by page from the API, the live lines
+// from the stream, merged once each. After a reconnect the gap is read again from the API.
+import { shallowRef } from "vue";
+import { executionLogs } from "../api/harrier";
+import type { LogLine } from "../api/types";
+import { LogStore } from "./logs";
+
+const PAGE = 1000;
+
+export function useLiveLogs(executionId: string) {
+  const store = new LogStore();
+  /** Bumped on every change so views recompute (the store itself is not reactive: 100k lines). */
+  const version = shallowRef(0);
+  const loading = shallowRef(false);
+  const error = shallowRef("");
+  let reading: Promise<void> | null = null;
+
+  function add(lines: LogLine[]) {
+    if (store.add(lines)) version.value++;
+  }
+
+  /** Read every page of the history; lines already held are skipped. */
+  function readAll(): Promise<void> {
+    if (reading) return reading;
+    loading.value = true;
+    reading = (async () => {
+      try {
+        let cursor: string | undefined;
+        do {
+          const page = await executionLogs(executionId, { size: PAGE, cursor });
+          add(page.items);
+          cursor = page.next_cursor ?? undefined;
+        } while (cursor);
+        error.value = "";
+      } catch (e) {
+        error.value = `could not read the logs: ${(e as Error).message}`;
+      } finally {
+        loading.value = false;
+        reading = null;
+      }
+    })();
+    return reading;
+  }
+
+  return { store, version, loading, error, add, readAll };
+}
