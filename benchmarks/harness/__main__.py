@@ -1,6 +1,9 @@
 """`python -m benchmarks.harness`: run the scenarios on Harrier and Kestra, write results and plots.
 
   --quick            the about-ten-minute suite (short steps, fewer rates) that `make bench` runs
+  --full             every component up (webserver and indexer too, started here on names of its
+                     own), executions through each flow's webhook over HTTP, ladders that climb
+                     until they fail then bisect, CPU per component per rung; --rung-s (180)
   --systems          harrier,kestra (default both; a system that is not up is reported as not run)
   --scenarios        names from benchmarks/scenarios/catalog.py (default all)
   --kestra-url       a running Kestra (default $KESTRA_URL); --start-kestra launches one here
@@ -13,34 +16,53 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import subprocess
 import sys
-import tempfile
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from benchmarks.harness.cpu import CpuSnapshot, snapshot
 from benchmarks.harness.exceptions import HarnessError
 from benchmarks.harness.headlines import headline
+from benchmarks.harness.ladder import Ladder
 from benchmarks.harness.plots import plot_latency_vs_throughput
 from benchmarks.harness.report import markdown, write_json
-from benchmarks.harness.runner import ScenarioRun, run_scenario, run_step
+from benchmarks.harness.runner import ScenarioRun, run_climb, run_scenario, run_step
+from benchmarks.harness.standalone import Standalone
 from benchmarks.harness.targets.base import Target
 from benchmarks.results import write_section
 from benchmarks.scenarios.catalog import Scenario, Step, by_name
 
 SECTION = "Scenarios: Harrier and Kestra"
+FULL_SECTION = "Scenarios, full stack through the webhook (--full)"
 _PROBE = "two-tasks"
+_MODES = {
+    "quick": "--quick: executions injected straight onto `executions` (Kestra: its executions API with "
+             "wait=true), Harrier's standalone without the webserver and the indexer, fixed ladders of short rungs.",
+    "fixed": "the catalog's long fixed ladders: executions injected straight onto `executions`, Harrier's "
+             "standalone without the webserver and the indexer.",
+    "full": "--full: Harrier's standalone with every component (webserver, indexer, scheduler, executor, "
+            "worker) started by the harness on a topic and index prefix of its own, the flow deployed over "
+            "the API and every execution started by an HTTP call of its webhook from an asyncio client at "
+            "a fixed rate (open loop); latency from the send to the terminal snapshot on execution-states "
+            "(read in the harness process). Ladders climb x2 from the scenario's start until a rung fails "
+            "(p99 over the limit, any failure or time-out, or the sender behind its schedule), then "
+            "bisect 3 times.",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.harness", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--quick", action="store_true")
+    modes.add_argument("--full", action="store_true", help="every component, the webhook, climbing ladders")
+    parser.add_argument("--rung-s", type=float, default=180.0, help="--full: seconds per rung (default 180)")
     parser.add_argument("--systems", default="harrier,kestra")
     parser.add_argument("--scenarios", default="")
     parser.add_argument("--config", action="append", default=[], metavar="FILE",
@@ -91,12 +113,13 @@ def _target(system: str, args: argparse.Namespace) -> Target:
     raise HarnessError(f"unknown system {system!r}: use harrier and/or kestra")
 
 
-async def _run_system(system: str, scenarios: list[Scenario], args: argparse.Namespace,
-                      progress: Progress) -> list[ScenarioRun]:
+async def _run_system(system: str, scenarios: list[Scenario], args: argparse.Namespace, progress: Progress,
+                      target: Target | None = None,
+                      measure: Callable[[], CpuSnapshot] | None = None) -> list[ScenarioRun]:
     runs: list[ScenarioRun] = []
     prefix = f"b{uuid.uuid4().hex[:6]}"
     try:
-        target = _target(system, args)
+        target = target or _target(system, args)
     except HarnessError as exc:
         return [ScenarioRun(s.name, system, error=str(exc)) for s in scenarios]
     try:
@@ -110,7 +133,11 @@ async def _run_system(system: str, scenarios: list[Scenario], args: argparse.Nam
                 progress.update(task, completed=ended, total=planned)
 
             try:
-                runs.append(await run_scenario(target, scenario, args.quick, prefix, observe))
+                if args.full:
+                    runs.append(await run_climb(target, scenario, Ladder(scenario.full_start_per_min), args.rung_s,
+                                                prefix, observe, measure))
+                else:
+                    runs.append(await run_scenario(target, scenario, args.quick, prefix, observe))
             except HarnessError as exc:
                 runs.append(ScenarioRun(scenario.name, system, error=str(exc)))
             progress.update(task, description=f"{system:<8} {scenario.name} done")
@@ -118,6 +145,12 @@ async def _run_system(system: str, scenarios: list[Scenario], args: argparse.Nam
     finally:
         await target.close()
     return runs
+
+
+def _measure(roots: list[int]) -> Callable[[], CpuSnapshot]:
+    """CPU of the processes under `roots`, the stack's java processes, and this one (the load client)."""
+    me = os.getpid()
+    return lambda: snapshot(roots, {me: "load client"}, time.monotonic)
 
 
 async def _run_started_kestra(scenarios: list[Scenario], args: argparse.Namespace,
@@ -135,77 +168,86 @@ async def _run_started_kestra(scenarios: list[Scenario], args: argparse.Namespac
         return [ScenarioRun(s.name, "kestra", error=f"could not start: {exc}") for s in scenarios]
     args.kestra_url = server.url
     try:
-        return await _run_system("kestra", scenarios, args, progress)
+        return await _run_system("kestra", scenarios, args, progress, measure=_measure([]) if args.full else None)
     finally:
         server.down()
 
 
 async def _run_started_harrier(scenarios: list[Scenario], args: argparse.Namespace,
                                progress: Progress) -> list[ScenarioRun]:
-    """Run Harrier's components as a newcomer does, for Harrier's turn only; its log goes to a temp file."""
-    config = [arg for path in args.config for arg in ("--config", path)]
-    log_path = Path(tempfile.gettempdir()) / "harrier-bench-standalone.log"
-    progress.console.print(f"harrier: `harrier server standalone` logs to {log_path}")
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "harrier.cli.main", "server", "standalone", *config,
-             "--without", "webserver", "--without", "indexer"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
+    """Run Harrier's components as a newcomer does, for Harrier's turn only; its log goes to a temp file.
+    `--full`: every component, on names of its own, driven through the webhook."""
+    standalone = Standalone(args.config, full=args.full)
+    progress.console.print(f"harrier: `harrier server standalone` logs to {standalone.log_path}")
+    pid = standalone.start()
+    try:
+        if not args.full:
             return await _run_system("harrier", scenarios, args, progress)
-        finally:
-            _stop_group(server)
+        from benchmarks.harness.targets.states import StatesObserver
+        from benchmarks.harness.targets.webhook import WebhookTarget
+
+        try:
+            standalone.wait_ready()
+        except HarnessError as exc:
+            return [ScenarioRun(s.name, "harrier", error=str(exc)) for s in scenarios]
+        states = StatesObserver(standalone.settings.kafka.bootstrap_servers, standalone.topic("execution-states"))
+        target = WebhookTarget(standalone.url, states)
+        return await _run_system("harrier", scenarios, args, progress, target, _measure([pid]))
+    finally:
+        standalone.stop()
 
 
-def _stop_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group (the supervisor and its components), SIGKILL it if it lingers."""
-    for sig, wait_s in ((signal.SIGTERM, 30.0), (signal.SIGKILL, 10.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(wait_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+def _mode(args: argparse.Namespace) -> str:
+    return "quick" if args.quick else "full" if args.full else "fixed"
 
 
 async def _main(args: argparse.Namespace) -> int:
     scenarios = by_name([s for s in args.scenarios.split(",") if s])
     systems = [s for s in args.systems.split(",") if s]
+    mode = _mode(args)
     runs: list[ScenarioRun] = []
+    if args.full:
+        runs = [ScenarioRun(s.name, system, error=f"not run in --full: {reason}")
+                for s in scenarios if (reason := s.full_reason()) for system in systems]
+        scenarios = [s for s in scenarios if s.full_reason() is None]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True)) as progress:
-        for system in systems:
+        for system in systems if scenarios else ():
             if system == "kestra" and args.start_kestra:
                 runs.extend(await _run_started_kestra(scenarios, args, progress))
-            elif system == "harrier" and args.start_harrier:
+            elif system == "harrier" and (args.start_harrier or args.full):
                 runs.extend(await _run_started_harrier(scenarios, args, progress))
             else:
                 runs.extend(await _run_system(system, scenarios, args, progress))
-    mode = "quick" if args.quick else "full"
+    shown_scenarios = by_name([s for s in args.scenarios.split(",") if s])
     write_json(args.out / f"scenarios-{mode}.json", runs,
-               {"mode": mode, "systems": systems, "scenarios": [s.name for s in scenarios]})
+               {"mode": mode, "systems": systems, "scenarios": [s.name for s in shown_scenarios],
+                "rung_s": args.rung_s if args.full else None})
     plot = plot_latency_vs_throughput(runs, args.out / f"latency_vs_throughput-{mode}.png")
-    notes = [*args.note, *_notes(runs, systems)]
-    body = markdown(scenarios, runs, plot, notes, args.quick)
+    notes = [f"Mode: {_MODES[mode]}" + (f" Rungs of {args.rung_s:g} s." if args.full else ""),
+             *args.note, *_notes(runs, systems, args.full)]
+    body = markdown(shown_scenarios, runs, plot, notes, args.quick)
     (args.out / f"scenarios-{mode}.md").write_text(body + "\n")
     if args.write:
         shown = plot.relative_to(args.write.parent) if plot and plot.is_relative_to(args.write.parent) else plot
-        write_section(args.write, SECTION, "python -m benchmarks.harness " + " ".join(sys.argv[1:]),
-                      markdown(scenarios, runs, shown, notes, args.quick))
+        write_section(args.write, FULL_SECTION if args.full else SECTION,
+                      "python -m benchmarks.harness " + " ".join(sys.argv[1:]),
+                      markdown(shown_scenarios, runs, shown, notes, args.quick))
     Console().print(body)
     return 0
 
 
-def _notes(runs: list[ScenarioRun], systems: list[str]) -> list[str]:
+def _notes(runs: list[ScenarioRun], systems: list[str], full: bool = False) -> list[str]:
     """Why runs did not happen (one line per system when the reason is the same everywhere), what they left."""
     notes = []
     if "kestra" in systems:
         notes.append("Kestra 1.0.20 from Maven Central on H2, started by harrier/infra/kestra.py through "
                      "benchmarks/kestra/launcher (its cli, webserver, Postgres module and plugins are not on "
                      "Maven Central): see benchmarks/kestra/README.md. Both systems share the same 2 cores.")
+        if full:
+            notes.append("Kestra in --full: the launcher does not serve Kestra's webhook (its webserver module is "
+                         "not on Maven Central), so Kestra's rungs call POST /api/v1/main/executions/{namespace}/"
+                         "{id}?wait=true instead, and its HTTP time is its end-to-end time; the same climbing ladder.")
     for system in systems:
         errors = [r for r in runs if r.system == system and r.error]
         reasons = {r.error for r in errors}

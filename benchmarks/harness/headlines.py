@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from benchmarks.harness.runner import ScenarioRun
+from benchmarks.harness.ladder import Ladder
+from benchmarks.harness.runner import ScenarioRun, verdict
 from benchmarks.harness.stats import StepResult
 from benchmarks.scenarios.catalog import Scenario
 
@@ -54,6 +55,8 @@ def headline(run: ScenarioRun | None, scenario: Scenario, quick: bool = True) ->
         lost = f", {step.failed} failed, {step.timeouts} timed out" if not step.clean else ""
         return Headline("duration", tail.p99_s,
                         f"last 10%: p99 {_fmt_s(tail.p99_s)}, all: p99 {_fmt_s(step.p99_s)}{lost}")
+    if run.climbed:
+        return _climbed(run.steps, scenario.p99_limit_s)
     best = _sustained(run.steps, scenario.p99_limit_s)
     if best is None:
         first = min(run.steps, key=lambda s: s.target_per_min)
@@ -67,6 +70,22 @@ def headline(run: ScenarioRun | None, scenario: Scenario, quick: bool = True) ->
     unbroken = best is run.steps[-1] and best.target_per_min >= top
     text = f"{best.target_per_min:,.0f} exec/min at p99 {_fmt_s(best.p99_s)} (p50 {_fmt_s(best.p50_s)})"
     return Headline("rate", best.target_per_min, f">= {text}, the ladder's top" if unbroken else text, unbroken)
+
+
+def _climbed(steps: list[StepResult], limit_s: float) -> Headline:
+    """A `--full` ladder's figure: the highest rate that passed below the lowest that failed."""
+    by_rate = {step.target_per_min: step for step in steps}
+    low, high = Ladder.ceiling([(s.target_per_min, verdict(s, limit_s) is None) for s in steps])
+    broke = f"; {high:,.0f}/min failed: {verdict(by_rate[high], limit_s)}" if high is not None else ""
+    if low is None:
+        lowest = min(by_rate)
+        return Headline("rate", 0.0, f"none of its rungs passed (lowest {lowest:,.0f}/min{broke})",
+                        lowest_offered=lowest)
+    best = by_rate[low]
+    text = f"{low:,.0f} exec/min at p99 {_fmt_s(best.p99_s)} (p50 {_fmt_s(best.p50_s)}){broke}"
+    if high is None:
+        return Headline("rate", low, f">= {text}, never failed (stopped after {len(steps)} rungs)", True)
+    return Headline("rate", low, text)
 
 
 def ratio(harrier: Headline, kestra: Headline) -> str:

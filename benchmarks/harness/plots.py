@@ -27,7 +27,9 @@ def plot_latency_vs_throughput(runs: Sequence[ScenarioRun], path: Path) -> Path 
     scenarios = list(dict.fromkeys(run.scenario for run in lines))
     palette = plt.get_cmap("tab10")
     for run in lines:
-        steps = [s for s in run.steps if s.target_per_min > 0 and s.p99_s is not None]
+        # By rate: a climbing ladder runs its bisection rungs out of order.
+        steps = sorted((s for s in run.steps if s.target_per_min > 0 and s.p99_s is not None),
+                       key=lambda s: s.target_per_min)
         xs = [s.achieved_per_min for s in steps]
         colour = palette(scenarios.index(run.scenario) % 10)
         style = _STYLE.get(run.system, ":")

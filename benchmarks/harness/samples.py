@@ -15,7 +15,8 @@ OK_STATES = frozenset({"SUCCESS", "WARNING"})
 
 @dataclass(slots=True)
 class Sample:
-    """One execution: its harness key, send time, and (once known) its end."""
+    """One execution: its harness key, send time, and (once known) its end; `http_s`, the time
+    its HTTP request took to be answered, when it was started by one (`--full`)."""
 
     key: str
     sent_at: float
@@ -25,6 +26,7 @@ class Sample:
     server_duration_s: float | None = None
     timed_out: bool = False
     error: str | None = None
+    http_s: float | None = None
 
     @property
     def ended(self) -> bool:
@@ -87,6 +89,13 @@ class SampleBook:
             sample.error = error
             self._close_one()
             return True
+
+    def answered(self, key: str, http_s: float) -> None:
+        """Record how long the request that started `key` took to be answered (successfully)."""
+        with self._lock:
+            sample = self._samples.get(key)
+            if sample is not None:
+                sample.http_s = http_s
 
     def expire(self) -> int:
         """Mark every sample still open as timed out; return how many."""

@@ -27,8 +27,10 @@ class StepResult:
     """One step of a scenario on one system: the offered rate and what came out of it.
 
     Latencies are in seconds, from the send to the terminal state, over the executions that
-    ended in SUCCESS or WARNING; `server_p50_s` is the system's own creation-to-end duration
-    when it reports one. `achieved_per_min` counts every execution that reached a terminal
+    ended in SUCCESS or WARNING; `server_p50_s` and `server_mean_s` are the system's own
+    creation-to-end duration when it reports one (the mean is Kestra's avg(state.duration));
+    `http_p50_s`/`http_p99_s`, the answer time of the requests that started the executions,
+    when HTTP did (`--full`). `achieved_per_min` counts every execution that reached a terminal
     state, per minute, from the first send to the last end.
     """
 
@@ -48,6 +50,9 @@ class StepResult:
     mean_s: float | None
     server_p50_s: float | None
     max_send_lag_s: float
+    server_mean_s: float | None = None
+    http_p50_s: float | None = None
+    http_p99_s: float | None = None
 
     @property
     def clean(self) -> bool:
@@ -79,6 +84,7 @@ def summarize(
         span = last_end - first_send
         achieved = len(ended) * 60.0 / span if span > 0 else 0.0
     server = sorted(s.server_duration_s for s in samples if s.server_duration_s is not None)
+    http = sorted(s.http_s for s in samples if s.http_s is not None)
     return StepResult(
         scenario=scenario,
         system=system,
@@ -96,4 +102,7 @@ def summarize(
         mean_s=sum(ok) / len(ok) if ok else None,
         server_p50_s=percentile(server, 50) if server else None,
         max_send_lag_s=max((s.send_lag_s for s in samples), default=0.0),
+        server_mean_s=sum(server) / len(server) if server else None,
+        http_p50_s=percentile(http, 50) if http else None,
+        http_p99_s=percentile(http, 99) if http else None,
     )

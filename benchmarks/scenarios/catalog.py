@@ -16,6 +16,9 @@ upward; its scripts start at 250 exec/min, below the seeds' 1,000):
 `--quick` uses the `quick_*` values so the whole suite fits in about ten minutes: 8 s rungs
 (12 s before the low rungs were added, which would have made a system that climbs every
 ladder offer load for 346 s instead of 274 s; now 296 s).
+`--full` runs only the ladders whose flow has a Webhook trigger (`webhook_key`) and that set
+`full_start_per_min`: no fixed rates, the ladder climbs from there until it fails and then
+bisects (benchmarks/harness/ladder.py); the warm-up is at most one rung long.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ class Scenario:
     record_bytes: int = 1600
     timeout_s: float = 60.0
     seed: Seed | None = None
+    full_start_per_min: float = 0.0
 
     @cached_property
     def _flow(self) -> tuple[str, dict[str, Any]]:
@@ -102,6 +106,14 @@ class Scenario:
     def flow_id(self) -> str:
         """The flow's id."""
         return str(self._flow[1]["id"])
+
+    @property
+    def webhook_key(self) -> str | None:
+        """The key of the flow's first Webhook trigger (what `--full` calls), if it has one."""
+        for trigger in self._flow[1].get("triggers") or ():
+            if isinstance(trigger, dict) and str(trigger.get("type", "")).endswith(".Webhook") and trigger.get("key"):
+                return str(trigger["key"])
+        return None
 
     def flow_source(self, system: str = "harrier", bootstrap: str = "127.0.0.1:9092") -> str:
         """The flow's YAML as deployed to `system` (realtime flows get that system's topic and broker)."""
@@ -147,6 +159,24 @@ class Scenario:
         """The unmeasured run before the steps, if any."""
         return self.quick_warmup if quick else self.warmup
 
+    def full_reason(self) -> str | None:
+        """Why `--full` does not run this scenario, or None when it does."""
+        if self.method != "ladder" or self.injection != "execution":
+            return "--full drives executions through a flow's webhook: only the execution ladders run"
+        if not self.full_start_per_min:
+            return "no full_start_per_min in benchmarks/scenarios/catalog.py"
+        if not self.webhook_key:
+            return f"{self.flow_file} has no Webhook trigger with a key"
+        return None
+
+    def rung(self, rate_per_min: float, rung_s: float) -> Step:
+        """A `--full` rung at `rate_per_min`: `rung_s` long, or long enough for `min_sends`."""
+        return Step(rate_per_min, max(rung_s, self.min_sends * 60.0 / rate_per_min))
+
+    def full_warmup(self, rung_s: float) -> Step | None:
+        """The `--full` warm-up: the scenario's warm-up, at most one rung long."""
+        return None if self.warmup is None else Step(self.warmup.rate_per_min, min(self.warmup.duration_s, rung_s))
+
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
@@ -154,21 +184,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         rates=(30, 60, 250, 500, 1000, 1500, 2000, 3000, 4000, 4500, 6000, 8000),
         quick_rates=(30, 60, 250, 1000, 2000, 4000, 8000), min_sends=10,
         warmup=Step(250, 300), quick_warmup=Step(250, 30), p99_limit_s=1.0,
-        seed=Seed("4,000 exec/min at 0.64 s (4,500 at 4 s)", 4000, 0.64),
+        seed=Seed("4,000 exec/min at 0.64 s (4,500 at 4 s)", 4000, 0.64), full_start_per_min=1000,
     ),
     Scenario(
         name="sleep-5s", title="single Sleep 5 s task", flow_file="sleep_5s.yml", method="ladder",
         rates=(30, 60, 250, 500, 1000, 1500, 2000, 3000, 4000), quick_rates=(30, 60, 250, 750, 1500, 3000),
         min_sends=10,
         warmup=Step(250, 60), quick_warmup=None, p99_limit_s=6.0, timeout_s=90.0,
-        seed=Seed("1,500 exec/min at 5.1 s (JDBC)", 1500, 5.1),
+        seed=Seed("1,500 exec/min at 5.1 s (JDBC)", 1500, 5.1), full_start_per_min=500,
     ),
     Scenario(
         name="five-ifs", title="5 x If flow", flow_file="five_ifs.yml", method="ladder",
         rates=(30, 60, 175, 350, 700, 1000, 1500, 2000, 3000), quick_rates=(30, 60, 175, 350, 700, 1400, 2800),
         min_sends=10,
         warmup=Step(250, 300), quick_warmup=Step(175, 5), p99_limit_s=2.5, inputs={"condition": True},
-        seed=Seed("700 exec/min at 2.2 s", 700, 2.2),
+        seed=Seed("700 exec/min at 2.2 s", 700, 2.2), full_start_per_min=350,
     ),
     Scenario(
         name="foreach-100", title="ForEach 100 x OutputValues, one execution", flow_file="foreach_100.yml",
