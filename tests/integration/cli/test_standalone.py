@@ -4,66 +4,25 @@ examples and runs flows through the API, as `make run` does (own topics, indices
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.integration.standalone import free_port, standalone
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(kafka_bootstrap: str, es_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("standalone")
-    port = _free_port()
-    tag = f"cli{os.getpid()}x{port}"
-    config = home / "harrier.yml"
-    config.write_text(
-        f"kafka:\n  bootstrap-servers: {kafka_bootstrap}\n"
-        f"topics:\n  prefix: {tag}.\n  partitions: 2\n"
-        f"executor:\n  stream-threads: 1\n"
-        f"elasticsearch:\n  hosts: [{es_url}]\n  index-prefix: {tag}-\n"
-        f"webserver:\n  port: {port}\n"
-        f"storage:\n  base-path: {home / 'storage'}\n"
-    )
-    log = open(home / "standalone.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "harrier.cli.main", "server", "standalone", "--config", str(config)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=home,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, (home / "standalone.log").read_text()[-3000:]
-        time.sleep(0.5)
-    else:
-        pytest.fail("standalone not ready: " + (home / "standalone.log").read_text()[-3000:])
-    yield url
-    proc.send_signal(signal.SIGINT)
-    try:
-        assert proc.wait(60) == 0
-    finally:
-        proc.kill()
-        log.close()
+    with standalone(home, kafka_bootstrap, es_url, tag=f"cli{os.getpid()}x{free_port()}") as url:
+        yield url
 
 
 def _cli(server: str, *args: str) -> subprocess.CompletedProcess[str]:
