@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import Any
 
 import httpx
@@ -94,11 +95,14 @@ class KestraTarget:
         await self._client.aclose()
 
     async def _run_one(self, scenario: Scenario, key: str, book: SampleBook) -> None:
+        started = time.monotonic()
         try:
             execution = await self._create_and_wait(scenario, key)
         except (httpx.HTTPError, ValueError) as exc:
             book.ended(key, "FAILED", error=f"{type(exc).__name__}: {exc}")
             return
+        # With wait=true the answer comes at the terminal state: its time is the end-to-end time.
+        book.answered(key, time.monotonic() - started)
         state = execution.get("state", {})
         book.ended(key, state.get("current", "FAILED"), server_duration_s=iso_duration_s(state.get("duration")))
 
