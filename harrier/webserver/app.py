@@ -39,6 +39,7 @@ from harrier.webserver.producer import AsyncProducer
 from harrier.webserver.routes import executions, flows, follow, logs, system, webhooks
 from harrier.webserver.services import Services
 from harrier.webserver.snapshots import SnapshotCache
+from harrier.webserver.ui import install_ui
 
 __all__ = ["create_app", "run_webserver"]
 
@@ -75,6 +76,9 @@ def create_app(
         summary="A Kafka-native workflow orchestrator: flows, executions, logs and webhooks.",
         version="0.1.0",
         lifespan=lifespan,
+        # Served by install_ui from local files: FastAPI's own pages load Swagger from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.metrics = metrics
     app.state.services = None
@@ -88,6 +92,7 @@ def create_app(
     # follow before executions: /{id}/follow must not be read as /{namespace}/{id}.
     for router in (flows.router, follow.router, executions.router, logs.router):
         app.include_router(router, dependencies=guarded)
+    install_ui(app, options.ui_dir)
     app.add_middleware(RequestMetrics, metrics=metrics)
     return app
 

@@ -1,10 +1,14 @@
-"""Tunables of one webserver app that are not user settings: time-outs and buffer sizes."""
+"""Tunables of one webserver app that are not user settings: time-outs, buffer sizes, the UI's folder."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["WebserverOptions"]
+__all__ = ["UI_DIST", "WebserverOptions"]
+
+# Where `npm run build` in ui/ writes the app, inside the package so an install carries it.
+UI_DIST = Path(__file__).parent / "ui_dist"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +32,5 @@ class WebserverOptions:
     snapshot_cache: int = 10_000
     # How long start-up waits for the flow table to catch up with the flows topic.
     startup_timeout_s: float = 30.0
+    # The built web UI served at / (tests point it at a folder of their own).
+    ui_dir: Path = UI_DIST
