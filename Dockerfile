@@ -1,5 +1,14 @@
 # One image for every Harrier component; the command picks the component:
 #   docker run harrier server executor --config /etc/harrier/harrier.yml
+
+# The web UI, built where the webserver serves it from (harrier/webserver/ui_dist).
+FROM node:20-slim AS ui
+WORKDIR /src
+COPY ui/package.json ui/package-lock.json ./ui/
+RUN cd ui && npm ci
+COPY ui ./ui
+RUN cd ui && npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
@@ -7,6 +16,7 @@ WORKDIR /opt/harrier
 
 COPY pyproject.toml README.md ./
 COPY harrier ./harrier
+COPY --from=ui /src/harrier/webserver/ui_dist ./harrier/webserver/ui_dist
 RUN pip install --no-cache-dir . && useradd --system --create-home harrier
 USER harrier
 

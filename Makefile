@@ -6,13 +6,23 @@ HARRIER := $(VENV)/bin/harrier
 
 .PHONY: install infra run stop test test-unit bench chaos down clean
 
-install: $(VENV)/.installed
+UI_DIST := harrier/webserver/ui_dist
+
+install: $(VENV)/.installed $(UI_DIST)/index.html
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[test,bench]'
 	touch $@
+
+# The web UI (ui/) is built into the package, where the webserver serves it; only when ui/ changed.
+ui/node_modules/.installed: ui/package-lock.json
+	cd ui && npm ci
+	touch $@
+
+$(UI_DIST)/index.html: ui/node_modules/.installed ui/package.json ui/package-lock.json ui/index.html ui/vite.config.ts $(shell find ui/src -type f)
+	cd ui && npm run build
 
 infra: install
 	$(HARRIER) infra up
@@ -31,7 +41,7 @@ run: infra
 	  curl -fs http://127.0.0.1:8080/ready >/dev/null || { echo "webserver not ready; see var/standalone.log"; tail -20 var/standalone.log; exit 1; }
 	$(HARRIER) flow deploy examples --namespace examples
 	$(HARRIER) execution run examples etl-http-jsonata --follow
-	@echo "Harrier is running: API http://127.0.0.1:8080/docs; stop it with 'make stop'."
+	@echo "Harrier is running: UI http://127.0.0.1:8080/ , API docs http://127.0.0.1:8080/docs; stop it with 'make stop'."
 
 stop:
 	@if [ -f var/standalone.pid ]; then kill $$(cat var/standalone.pid) 2>/dev/null; rm -f var/standalone.pid; echo stopped; fi
