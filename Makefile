@@ -21,7 +21,7 @@ ui/node_modules/.installed: ui/package-lock.json
 	cd ui && npm ci
 	touch $@
 
-$(UI_DIST)/index.html: ui/node_modules/.installed ui/package.json ui/package-lock.json ui/index.html ui/vite.config.ts $(shell find ui/src -type f)
+$(UI_DIST)/index.html: ui/node_modules/.installed ui/package.json ui/package-lock.json ui/index.html ui/vite.config.ts $(shell find ui/src ui/scripts -type f)
 	cd ui && npm run build
 
 infra: install
@@ -46,7 +46,10 @@ run: infra
 stop:
 	@if [ -f var/standalone.pid ]; then kill $$(cat var/standalone.pid) 2>/dev/null; rm -f var/standalone.pid; echo stopped; fi
 
+# The UI's unit tests (Vitest), then everything else; the UI's browser tests run inside pytest
+# (tests/integration/ui) against a standalone of their own.
 test: infra
+	cd ui && npm run -s test:unit
 	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 test-unit: install
