@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine
 from ipaddress import ip_address
 from typing import Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 
 from harrier.config.settings import AuthSettings, WebserverSettings
@@ -48,14 +48,15 @@ def _basic(users: dict[str, str]) -> Check:
     scheme = HTTPBasic(auto_error=False)
     known = {name.encode(): password.encode() for name, password in users.items()}
 
-    async def check(credentials: HTTPBasicCredentials | None = Depends(scheme)) -> None:
+    async def check(request: Request, credentials: HTTPBasicCredentials | None = Depends(scheme)) -> None:
+        challenge = _challenge(request, "Basic")
         if credentials is None:
-            raise Unauthorized("authentication required: send HTTP basic credentials", "Basic")
+            raise Unauthorized("authentication required: send HTTP basic credentials", challenge)
         expected = known.get(credentials.username.encode())
         # Compare even for an unknown user so timing does not tell which users exist.
         matched = hmac.compare_digest(expected or b"\0", credentials.password.encode())
         if expected is None or not matched:
-            raise Unauthorized("invalid username or password", "Basic")
+            raise Unauthorized("invalid username or password", challenge)
 
     return check
 
@@ -64,14 +65,21 @@ def _bearer(tokens: list[str]) -> Check:
     scheme = HTTPBearer(auto_error=False)
     known = [token.encode() for token in tokens]
 
-    async def check(credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> None:
+    async def check(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> None:
+        challenge = _challenge(request, "Bearer")
         if credentials is None:
-            raise Unauthorized("authentication required: send Authorization: Bearer <token>", "Bearer")
+            raise Unauthorized("authentication required: send Authorization: Bearer <token>", challenge)
         given = credentials.credentials.encode()
         if not any(hmac.compare_digest(token, given) for token in known):
-            raise Unauthorized("invalid bearer token", "Bearer")
+            raise Unauthorized("invalid bearer token", challenge)
 
     return check
+
+
+def _challenge(request: Request, scheme: str) -> str | None:
+    """The scheme to challenge with, or None for a script's call (the UI sends
+    ``X-Requested-With``): a challenge would pop up the browser's own login dialog."""
+    return None if request.headers.get("x-requested-with") == "XMLHttpRequest" else scheme
 
 
 def _loopback(host: str) -> bool:

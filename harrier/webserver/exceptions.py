@@ -51,9 +51,10 @@ class Unauthorized(ApiError):
 
     status = 401
 
-    def __init__(self, message: str, scheme: str) -> None:
+    def __init__(self, message: str, scheme: str | None) -> None:
         super().__init__(message)
-        self.headers = {"WWW-Authenticate": f'{scheme} realm="harrier"'}
+        # No challenge (scheme None) for the UI: a browser answers one with its own login dialog.
+        self.headers = {"WWW-Authenticate": f'{scheme} realm="harrier"'} if scheme else {}
 
 
 class NotFound(ApiError):

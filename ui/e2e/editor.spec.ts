@@ -1,7 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { NAMESPACE, shoot } from "./harrier";
 
-const WITH_TYPO = `id: edited
+// A new id each run, so the first save is revision 1 on any stack.
+const FLOW = `edited-${Date.now()}`;
+const WITH_TYPO = `id: ${FLOW}
 namespace: ${NAMESPACE}
 tasks:
   - id: hello
@@ -31,7 +33,7 @@ test("a typo is marked at its line, and the fixed flow saves as a revision", asy
   await expect(page.getByTestId("problems")).toHaveCount(0);
   await page.getByTestId("save").click();
   await expect(page.getByTestId("saved")).toHaveText("Saved: revision 1");
-  await expect(page).toHaveURL(new RegExp(`/flows/${NAMESPACE}/edited$`));
+  await expect(page).toHaveURL(new RegExp(`/flows/${NAMESPACE}/${FLOW}$`));
 
   // A second save of a changed source is revision 2, and the revisions tab diffs them.
   await content.click();

@@ -145,6 +145,8 @@ test("the executions list filters by flow and state, and shows new executions", 
 test("the flows list finds a flow and shows its last execution and triggers", async ({ page }) => {
   await page.goto("/flows");
   await page.getByTestId("flow-search").fill("greet");
+  await expect(page).toHaveURL(/q=greet/);
+  await expect(page.locator("[data-flow]")).toHaveCount(1);
   const row = page.locator(`[data-flow="${NAMESPACE}/greet"]`);
   await expect(row).toContainText("team: e2e");
   await expect(row.locator(".badge")).toHaveText("SUCCESS");

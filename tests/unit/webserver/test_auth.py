@@ -43,6 +43,16 @@ def test_bearer_auth(app_client: Any) -> None:
     assert client.get("/secret").headers["www-authenticate"] == 'Bearer realm="harrier"'
 
 
+@pytest.mark.parametrize("mode", ["basic", "bearer"])
+def test_no_challenge_for_the_ui(mode: str, app_client: Any) -> None:
+    # The UI marks its calls; a challenge would make the browser show its own login dialog.
+    auth = AuthSettings.model_validate({"mode": mode, "users": {"ada": "s3cret"}, "tokens": ["t-1"]})
+    client = guarded_app(auth, app_client)
+    denied = client.get("/secret", headers={"X-Requested-With": "XMLHttpRequest"})
+    assert denied.status_code == 401 and "www-authenticate" not in denied.headers
+    assert denied.json()["message"].startswith("authentication required")
+
+
 def test_no_auth_by_default_and_a_warning_beyond_loopback(caplog: pytest.LogCaptureFixture) -> None:
     assert auth_dependency(AuthSettings()) is None
     warn_if_open(WebserverSettings.model_validate({"host": "127.0.0.1"}))

@@ -31,8 +31,11 @@ export function notifyUnauthorized(): void {
   onUnauthorized();
 }
 
+/** What every call and stream sends: the credentials, and a mark that asks the server not to
+ * answer a 401 with a challenge (the browser would show its own login dialog over the page). */
 export function headers(extra: Record<string, string> = {}): Record<string, string> {
-  return authHeader.value ? { ...extra, Authorization: authHeader.value } : extra;
+  const all = { ...extra, "X-Requested-With": "XMLHttpRequest" };
+  return authHeader.value ? { ...all, Authorization: authHeader.value } : all;
 }
 
 export async function request(path: string, init: RequestInit = {}): Promise<Response> {
