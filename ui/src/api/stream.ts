@@ -8,7 +8,7 @@ import type { Execution, LogLine } from "./types";
 export interface FollowHandlers {
   onExecution(execution: Execution): void;
   onLog(line: LogLine): void;
-  onOpen(reconnected: boolean): void;
+  onOpen(): void;
   onEnd(): void;
   onError(message: string): void;
   /** The stream was lost and is being retried. */
@@ -20,7 +20,6 @@ class Fatal extends Error {}
 /** Follow execution `id` until it ends or `stop()` is called. */
 export function follow(id: string, handlers: FollowHandlers): { stop(): void } {
   const controller = new AbortController();
-  let opened = 0;
   let delay = 500;
   fetchEventSource(`/api/v1/executions/${encodeURIComponent(id)}/follow`, {
     signal: controller.signal,
@@ -33,7 +32,7 @@ export function follow(id: string, handlers: FollowHandlers): { stop(): void } {
       }
       if (response.status === 404) throw new Fatal(`execution ${id} not found`);
       if (!response.ok) throw new Error(`the live stream answered ${response.status}`);
-      handlers.onOpen(opened++ > 0);
+      handlers.onOpen();
       delay = 500;
     },
     onmessage(message) {

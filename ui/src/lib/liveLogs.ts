@@ -6,6 +6,9 @@ import type { LogLine } from "../api/types";
 import { LogStore } from "./logs";
 
 const PAGE = 1000;
+// How long a line takes to become searchable (the indexer's batch, the index refresh): a line
+// logged just before the stream opened is in neither the stream nor an immediate read.
+const INDEXING_MS = 2500;
 
 export function useLiveLogs(executionId: string) {
   const store = new LogStore();
@@ -42,5 +45,18 @@ export function useLiveLogs(executionId: string) {
     return reading;
   }
 
-  return { store, version, loading, error, add, readAll };
+  let later: ReturnType<typeof setTimeout> | undefined;
+
+  /** Read the history now and once more when what was logged meanwhile is searchable. */
+  function catchUp(): void {
+    readAll();
+    clearTimeout(later);
+    later = setTimeout(() => readAll(), INDEXING_MS);
+  }
+
+  function stop(): void {
+    clearTimeout(later);
+  }
+
+  return { store, version, loading, error, add, readAll, catchUp, stop };
 }
