@@ -34,7 +34,7 @@ export function elkGraph(graph: Graph): ElkNode {
   const nodes = new Map<string, ElkNode>();
   for (const node of graph.nodes) {
     nodes.set(node.id, node.flowable
-      ? { id: node.id, children: [], layoutOptions: { "elk.padding": "[top=34,left=14,bottom=14,right=14]" } }
+      ? { id: node.id, children: [], layoutOptions: { "elk.padding": "[top=44,left=14,bottom=14,right=14]" } }
       : { id: node.id, ...LEAF });
   }
   const root: ElkNode = {
