@@ -106,7 +106,7 @@ def state_latency(client: httpx.Client, standalone: Standalone, url: str, pages:
     """Scenario 2: `pages` pages open on paused executions; the resume's SUCCESS to each DOM."""
     _deploy(client, _PAUSE_FLOW)
     ids = [client.post(f"/api/v1/executions/{NAMESPACE}/waits").json()["id"] for _ in range(pages)]
-    _wait("the executions PAUSED", lambda: all(client.get(f"/api/v1/executions/{i}").json()["state"] == "PAUSED"
+    _wait("the executions PAUSED", lambda: all(client.get(f"/api/v1/executions/{i}").json().get("state") == "PAUSED"
                                                for i in ids), 120)
     node = subprocess.Popen(["node", str(PAGE_BENCH), "states", url, ",".join(ids)], cwd=ROOT / "ui",
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -179,7 +179,7 @@ def flows_list(client: httpx.Client, url: str, count: int) -> dict[str, Any]:
 
     _wait("the flows in Elasticsearch", indexed, 300)
     total = client.get("/api/v1/flows/search", params={"size": 1}).json()["total"]
-    return {"flows": total, "deployed_s": deployed_s, **_node("flows", url, str(total))}
+    return {"flows": total, "deployed_s": deployed_s, **_node("flows", url, str(total), f"flow-{count - 1:05d}")}
 
 
 def _body(big: dict[str, Any], states: dict[str, Any], flows: dict[str, Any]) -> str:

@@ -1,7 +1,7 @@
 // The UI's page measurements for benchmarks/ui_bench.py, in Debian's Chromium. One mode a run;
 // the result is one JSON line on stdout (the `states` mode first prints READY and waits).
 //   node page_bench.mjs big    URL EXECUTION_ID EXPECTED_LINES
-//   node page_bench.mjs flows  URL EXPECTED_FLOWS
+//   node page_bench.mjs flows  URL EXPECTED_FLOWS SEARCHED_ID
 //   node page_bench.mjs states URL ID,ID,...
 import { chromium } from "@playwright/test";
 import { createInterface } from "node:readline";
@@ -81,7 +81,7 @@ try {
       frames: frames.length, ...memory,
     });
   } else if (mode === "flows") {
-    const [expected] = rest;
+    const [expected, searched] = rest;
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.addInitScript(markFirst, { rows: '[data-testid="flows"] tbody tr[data-flow]' });
     await page.goto(`${url}/flows`);
@@ -89,7 +89,7 @@ try {
     const loaded = await page.evaluate(() => ({ rows: window.__marks.rows, total: performance.now() }));
     // A search typed in the box: from the last key to the filtered rows.
     const searchStart = Date.now();
-    await page.getByTestId("flow-search").fill("flow-09999");
+    await page.getByTestId("flow-search").fill(searched);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="flows"] tbody tr[data-flow]').length === 1, null, { timeout: 30_000 });
     out({ rows_ms: loaded.rows, counted_ms: loaded.total, search_ms: Date.now() - searchStart, ...(await metrics(page)) });
   } else if (mode === "states") {
