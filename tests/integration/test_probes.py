@@ -5,7 +5,6 @@ each process on its own free port, `/health` at once, `/ready` once it holds its
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+
+from tests.integration.standalone import free_port
 
 from harrier.config.loader import load_settings
 from harrier.topics.admin import ensure_topics
@@ -47,16 +48,10 @@ class Running:
         return self.log.read_text(errors="replace")[-3000:]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def components(kafka_bootstrap: str, es_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Running]]:
     home = tmp_path_factory.mktemp("probes")
-    ports = {name: _free_port() for name in COMPONENTS}
+    ports = {name: free_port() for name in COMPONENTS}
     tag = f"probes{uuid.uuid4().hex[:10]}"
     config = home / "harrier.yml"
     config.write_text(yaml.safe_dump({
