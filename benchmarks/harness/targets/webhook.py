@@ -6,8 +6,9 @@ sent from an asyncio task so the sender never waits for an answer (open loop: a 
 shows as latency, not as a lower offered rate). The query parameter lands in the execution's
 `trigger.parameters`, so the terminal snapshot on `execution-states` names the harness key
 even when it arrives before the HTTP answer. Latency runs from the send to that snapshot; the
-answer time is kept beside it (`http_s`). A call that fails, times out or is answered with a
-status above 299 ends its sample as FAILED: the rung then counts as failing.
+answer time is kept beside it (`http_s`). A call that fails, is not answered within
+`timeout_s` in all (queueing for a connection included) or is answered with a status above
+299 ends its sample as FAILED: the rung then counts as failing.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class WebhookTarget:
         # connection inside the client, and that wait is part of their latency.
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s), limits=limits, transport=transport)
+        # httpx's timeout bounds each phase (pool wait, connect, read); this bounds the whole call.
+        self._deadline_s = timeout_s
         self._inflight: set[asyncio.Task[None]] = set()
 
     async def prepare(self, scenario: Scenario) -> None:
@@ -87,9 +90,13 @@ class WebhookTarget:
         url = f"{self._base}/api/v1/executions/webhook/{scenario.namespace}/{scenario.flow_id}/{scenario.webhook_key}"
         started = time.monotonic()
         try:
-            response = await self._client.post(url, params={KEY_PARAMETER: key})
+            async with asyncio.timeout(self._deadline_s):
+                response = await self._client.post(url, params={KEY_PARAMETER: key})
         except httpx.HTTPError as exc:
             self._failed(key, book, f"{type(exc).__name__}: {exc}")
+            return
+        except TimeoutError:
+            self._failed(key, book, f"no answer within {self._deadline_s:g} s")
             return
         if response.status_code >= 300:
             self._failed(key, book, f"HTTP {response.status_code} {response.text[:120]}")

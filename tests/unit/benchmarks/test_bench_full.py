@@ -48,8 +48,8 @@ def _scenario(**changes: object) -> Scenario:
     return replace(by_name(["two-tasks"])[0], **fields)  # type: ignore[arg-type]
 
 
-def _target(handler: httpx.AsyncBaseTransport, states: FakeStates) -> WebhookTarget:
-    return WebhookTarget("http://harrier.test", states, transport=handler)  # type: ignore[arg-type]
+def _target(handler: httpx.AsyncBaseTransport, states: FakeStates, timeout_s: float = 60.0) -> WebhookTarget:
+    return WebhookTarget("http://harrier.test", states, timeout_s, transport=handler)  # type: ignore[arg-type]
 
 
 def test_a_slow_server_shows_as_latency_not_as_a_lower_rate() -> None:
@@ -98,6 +98,24 @@ def test_refused_and_failed_calls_are_failures_of_the_rung() -> None:
     failed, succeeded, reason = asyncio.run(go())
     assert (failed, succeeded) == (2, 8)
     assert reason == "2 failed, 0 timed out of 10"
+
+
+def test_a_call_not_answered_within_the_timeout_in_all_is_a_failure() -> None:
+    async def stalls(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return httpx.Response(200)
+
+    async def go() -> tuple[int, float]:
+        target = _target(httpx.MockTransport(stalls), FakeStates(end_s=10.0), timeout_s=0.2)
+        counter = itertools.count()
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        result, _ = await run_step(target, _scenario(timeout_s=0.1), Step(600, 0.3), lambda: f"k{next(counter)}")
+        await target.close()
+        return result.failed, loop.time() - began
+
+    failed, took = asyncio.run(go())
+    assert failed == 3 and took < 2.0
 
 
 class CountingTarget:
