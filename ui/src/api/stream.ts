@@ -24,7 +24,10 @@ export function follow(id: string, handlers: FollowHandlers): { stop(): void } {
   fetchEventSource(`/api/v1/executions/${encodeURIComponent(id)}/follow`, {
     signal: controller.signal,
     headers: headers(),
-    openWhenHidden: true,
+    // A hidden tab lets its stream go and reopens it when shown (the snapshot comes first, the
+    // logs catch up): a browser opens at most six HTTP/1.1 connections to one host, so tabs
+    // that each held one would starve the seventh.
+    openWhenHidden: false,
     async onopen(response) {
       if (response.status === 401) {
         notifyUnauthorized();
