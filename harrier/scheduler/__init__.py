@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from harrier.core.cron import CronSchedule, cron_schedule
 from harrier.scheduler.clock import Clock, ManualClock, SystemClock
-from harrier.scheduler.cron import CronSchedule, cron_schedule
 from harrier.scheduler.exceptions import (
     SchedulerError,
     TopicLayoutError,

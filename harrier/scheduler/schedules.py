@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from harrier.core.cron import CronSchedule, cron_schedule
 from harrier.core.messages import CreateExecution
 from harrier.core.triggers import Schedule
-from harrier.scheduler.cron import CronSchedule, cron_schedule
 from harrier.scheduler.firing import schedule_execution
 from harrier.scheduler.state import BackfillProgress, TriggerState
 from harrier.scheduler.ticks import LatePolicy, plan_backfill, plan_ticks

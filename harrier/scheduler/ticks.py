@@ -17,7 +17,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from harrier.scheduler.cron import CronSchedule
+from harrier.core.cron import CronSchedule
 from harrier.scheduler.state import BackfillProgress
 
 __all__ = ["LatePolicy", "TickPlan", "plan_backfill", "plan_ticks"]

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from harrier.scheduler.cron import CronSchedule
+from harrier.core.cron import CronSchedule
 
 UTC = timezone.utc
 PARIS = ZoneInfo("Europe/Paris")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from harrier.scheduler.cron import CronSchedule
+from harrier.core.cron import CronSchedule
 from harrier.scheduler.state import BackfillProgress
 from harrier.scheduler.ticks import LatePolicy, plan_backfill, plan_ticks
 
