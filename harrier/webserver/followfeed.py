@@ -4,7 +4,9 @@ It reads every partition of both topics from the moment it starts, remembers the
 snapshot of each execution (``SnapshotCache``), and hands the events of followed executions
 to the ``FanOut`` on the event loop, one hand-over per poll batch. Records of executions
 nobody follows cost a key decode and, for snapshots, a slice. A log record is a batch of
-lines; followers get one ``log`` event per line.
+lines; followers get one ``log`` event per line, carrying the record's Kafka ``offset`` and
+the line's index in the batch (``line``): the identity the logs API gives the same line, so
+a client can merge what it streamed with what it reads back.
 """
 
 from __future__ import annotations
@@ -84,14 +86,14 @@ class FollowFeed:
                     continue
                 self.records += 1
                 try:
-                    events.extend(self._events(message.topic(), message.key(), message.value()))
+                    events.extend(self._events(message.topic(), message.key(), message.value(), message.offset()))
                 except (DecodeError, ValueError, KeyError, TypeError) as exc:
                     self.undecodable += 1
                     logger.warning("follow feed: skipping undecodable record: %s", exc)
             if events and not self._loop.is_closed():
                 self._loop.call_soon_threadsafe(self._fanout.deliver, events)
 
-    def _events(self, topic: str | None, key: bytes | None, value: bytes | None) -> list[Event]:
+    def _events(self, topic: str | None, key: bytes | None, value: bytes | None, offset: int | None) -> list[Event]:
         if value is None:
             # A tombstone only means the executor forgot a finished execution.
             return []
@@ -107,4 +109,7 @@ class FollowFeed:
             return []
         # A log record is a batch; followers get its lines one event each.
         lines = split_batch(orjson.loads(envelope_payload(value)))
-        return [Event("log", execution_id, orjson.dumps(line)) for line in lines]
+        return [
+            Event("log", execution_id, orjson.dumps({**line, "offset": offset, "line": index}))
+            for index, line in enumerate(lines)
+        ]
