@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from harrier.config.settings import Settings
 from harrier.indexer.indices import IndexNames
 from harrier.indexer.queries import HistoryQueries
+from harrier.indexer.stats import ExecutionStats
 from harrier.storage.base import Storage
 from harrier.storage.factory import storage_from_settings
 from harrier.topics.clients import create_consumer, create_producer
@@ -36,7 +37,7 @@ from harrier.webserver.handlers import install_handlers
 from harrier.webserver.metrics import RequestMetrics, WebserverMetrics
 from harrier.webserver.options import WebserverOptions
 from harrier.webserver.producer import AsyncProducer
-from harrier.webserver.routes import executions, flows, follow, logs, system, webhooks
+from harrier.webserver.routes import executions, flows, follow, logs, stats, system, webhooks
 from harrier.webserver.services import Services
 from harrier.webserver.snapshots import SnapshotCache
 from harrier.webserver.ui import install_ui
@@ -90,7 +91,7 @@ def create_app(
     app.include_router(system.metrics_router, dependencies=guarded)
     app.include_router(webhooks.router)
     # follow before executions: /{id}/follow must not be read as /{namespace}/{id}.
-    for router in (flows.router, follow.router, executions.router, logs.router):
+    for router in (flows.router, follow.router, executions.router, logs.router, stats.router):
         app.include_router(router, dependencies=guarded)
     install_ui(app, options.ui_dir)
     app.add_middleware(RequestMetrics, metrics=metrics)
@@ -147,6 +148,7 @@ def _start(
     es = Elasticsearch(
         settings.elasticsearch.hosts, max_retries=0, retry_on_timeout=False, request_timeout=_ES_TIMEOUT_S
     )
+    names = IndexNames(settings.elasticsearch.index_prefix)
     if not flow_feed.ready.wait(options.startup_timeout_s):
         logger.warning(
             "flow table not caught up after %.0fs; /ready says so until it is", options.startup_timeout_s
@@ -163,7 +165,8 @@ def _start(
         follow_feed=follow_feed,
         producer=producer,
         es=es,
-        history=HistoryQueries(es, IndexNames(settings.elasticsearch.index_prefix)),
+        history=HistoryQueries(es, names),
+        stats=ExecutionStats(es, names),
         storage=storage or storage_from_settings(settings),
         consumers=consumers,
     )

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timezone
 
 from harrier.core.exceptions import FlowValidationError, InputValidationError
+from harrier.core.flows import Flow
 from harrier.core.inputs import coerce_inputs
 from harrier.core.messages import CreateExecution, FlowRecord
 from harrier.topics.records import encode_command
@@ -16,12 +17,11 @@ from harrier.webserver.payloads import snapshot_state
 from harrier.webserver.services import Services
 from harrier.webserver.uploads import SuppliedInputs, store_files
 
-__all__ = ["launch", "new_execution_id", "parse_labels", "resolve_flow", "wait_for_end"]
-
+__all__ = ["launch", "new_execution_id", "parse_labels", "parsed_flow", "resolve_flow", "wait_for_end"]
 
 
 def resolve_flow(services: Services, namespace: str, flow_id: str, revision: int | None) -> FlowRecord:
-    """The flow revision to run; ``NotFound`` naming what is missing."""
+    """The revision asked for (the latest when None); ``NotFound`` naming what is missing."""
     if revision is None:
         record = services.flows.latest(namespace, flow_id)
         if record is None:
@@ -34,6 +34,14 @@ def resolve_flow(services: Services, namespace: str, flow_id: str, revision: int
             raise NotFound(f"flow {namespace}/{flow_id} not found")
         raise NotFound(f"flow {namespace}/{flow_id} has no revision {revision} (latest is {latest.revision})")
     return record
+
+
+def parsed_flow(services: Services, record: FlowRecord) -> Flow:
+    """The record's Flow; ``Conflict`` when its stored source no longer validates."""
+    try:
+        return services.flows.parsed(record)
+    except FlowValidationError as exc:
+        raise Conflict(f"flow {record.uid} revision {record.revision} no longer validates: {exc.problems[0]}") from None
 
 
 def new_execution_id() -> str:
@@ -63,10 +71,7 @@ async def launch(
 
     ``execution_id`` lets a caller follow the execution before it exists; a new id otherwise.
     """
-    try:
-        flow = services.flows.parsed(record)
-    except FlowValidationError as exc:
-        raise Conflict(f"flow {record.uid} revision {record.revision} no longer validates: {exc.problems[0]}") from None
+    flow = parsed_flow(services, record)
     if flow.disabled:
         raise Conflict(f"flow {record.uid} is disabled; enable it to run executions")
     execution_id = execution_id or new_execution_id()

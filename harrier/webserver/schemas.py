@@ -15,8 +15,12 @@ __all__ = [
     "ErrorBody",
     "ExecutionBody",
     "FlowBody",
+    "FlowDetailBody",
+    "GraphBody",
+    "NamespaceBody",
     "PageBody",
     "ProblemBody",
+    "StatsBody",
     "ValidationBody",
     "page_body",
     "problem_body",
@@ -53,6 +57,42 @@ class FlowBody(BaseModel):
     disabled: bool = False
 
 
+class FlowDetailBody(FlowBody):
+    """A flow revision with what a run form and a trigger list need, parsed from its source.
+
+    ``inputs``: each declared input with its YAML keys (id, type, description, displayName,
+    required, defaults, values, options, allowCustomValue, min, max, minLength, maxLength,
+    itemType, after, before), unset ones left out. ``triggers``: id, type as written,
+    disabled; a Schedule adds ``cron`` and ``nextDate``, its next fire time after now
+    (ISO-8601 UTC, null when the trigger or the flow is disabled). Both are empty for a
+    source this webserver cannot parse.
+    """
+
+    inputs: list[dict[str, Any]] = []
+    triggers: list[dict[str, Any]] = []
+
+
+class GraphBody(BaseModel):
+    """A flow's tasks as a graph (``harrier.core.topology.flow_graph``).
+
+    ``nodes``: ``{id, type, parent, branch, flowable}``, plus ``onResume`` (inputs) on a Pause
+    that declares them; ``parent`` is the enclosing flowable's id or null, ``branch`` the list
+    the task is in (tasks, then, else, errors, finally, defaults, or a Switch's case key).
+    ``edges``: ``{from, to}``, consecutive tasks of a list, a Dag's dependsOn instead, none
+    between a Parallel's tasks.
+    """
+
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, str]]
+
+
+class NamespaceBody(BaseModel):
+    """A namespace and the number of flows in it."""
+
+    namespace: str
+    count: int
+
+
 class ValidationBody(BaseModel):
     """The outcome of validating a flow without deploying it."""
 
@@ -86,6 +126,20 @@ class PageBody(BaseModel):
     total: int
     total_exact: bool
     next_cursor: str | None = None
+
+
+class StatsBucket(BaseModel):
+    """Executions started in one bucket, from ``at`` (ISO-8601 UTC), by state."""
+
+    at: str
+    counts: dict[str, int]
+
+
+class StatsBody(BaseModel):
+    """Execution counts over time; ``interval`` is the buckets' width (1m, 5m, 15m, 1h, 3h, 1d)."""
+
+    interval: str
+    buckets: list[StatsBucket]
 
 
 class CommandAccepted(BaseModel):

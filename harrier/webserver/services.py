@@ -9,6 +9,7 @@ from fastapi import Request
 
 from harrier.config.settings import Settings
 from harrier.indexer.queries import HistoryQueries
+from harrier.indexer.stats import ExecutionStats
 from harrier.storage.base import Storage
 from harrier.webserver.deploy import FlowDeployer
 from harrier.webserver.fanout import FanOut
@@ -38,6 +39,7 @@ class Services:
     producer: AsyncProducer
     es: Elasticsearch
     history: HistoryQueries
+    stats: ExecutionStats
     storage: Storage
     consumers: dict[str, int]
 
