@@ -6,13 +6,15 @@
    times while the virtualised list scrolls 400 px a frame, and the tab's JS heap and DOM
    nodes once everything is loaded.
 2. State changes: 50 pages open, each on its own PAUSED execution, all served by the
-   webserver's one follow consumer. The bench resumes the 50 and reads `execution-states`:
+   webserver's one follow consumer. The bench resumes the 50, one every 250 ms (a state
+   change among 50 open pages), then another 50 all at once (a burst), and reads
+   `execution-states`:
    latency = when the page's badge turned SUCCESS (the page's clock) - the timestamp of the
    SUCCESS record (the producer's clock, set before the transaction commits; same machine).
 3. The flows list with 10,000 flows deployed: navigation to the first rows, to the total
    shown, and a search typed in the box to its single row.
 
-Usage: python -m benchmarks.ui_bench [--iterations 2000] [--lines-per 50] [--pages 50]
+Usage: python -m benchmarks.ui_bench [--iterations 2000] [--lines-per 50] [--pages 50] [--spacing-ms 250]
        [--flows 10000] [--write benchmarks/RESULTS.md]
 The page side is ui/bench/page_bench.mjs (Playwright); the UI must be built (`make install`).
 """
@@ -102,8 +104,10 @@ def big_execution(client: httpx.Client, url: str, iterations: int, lines_per: in
             "ran_s": ran_s, "indexed_after_s": indexed_s, **result}
 
 
-def state_latency(client: httpx.Client, standalone: Standalone, url: str, pages: int) -> dict[str, Any]:
-    """Scenario 2: `pages` pages open on paused executions; the resume's SUCCESS to each DOM."""
+def state_latency(client: httpx.Client, standalone: Standalone, url: str, pages: int,
+                  spacing_s: float) -> dict[str, Any]:
+    """Scenario 2: `pages` pages open on paused executions, resumed `spacing_s` apart (0: all
+    at once); from each SUCCESS record to its page's DOM."""
     _deploy(client, _PAUSE_FLOW)
     ids = [client.post(f"/api/v1/executions/{NAMESPACE}/waits").json()["id"] for _ in range(pages)]
     _wait("the executions PAUSED", lambda: all(client.get(f"/api/v1/executions/{i}").json().get("state") == "PAUSED"
@@ -118,10 +122,11 @@ def state_latency(client: httpx.Client, standalone: Standalone, url: str, pages:
         assign_all(consumer, [standalone.topic("execution-states")], from_end=True)
         # The assignment takes effect on the first poll; only then are the resumes sent.
         consumer.poll(1.0)
-        for execution_id in ids:
-            client.post(f"/api/v1/executions/{execution_id}/resume", json={}).raise_for_status()
         node.stdin.write("go\n")
         node.stdin.flush()
+        for execution_id in ids:
+            client.post(f"/api/v1/executions/{execution_id}/resume", json={}).raise_for_status()
+            time.sleep(spacing_s)
         committed = _success_records(consumer, set(ids), 60)
     finally:
         consumer.close()
@@ -130,7 +135,7 @@ def state_latency(client: httpx.Client, standalone: Standalone, url: str, pages:
         raise SystemExit(f"page bench states failed: {err[-2000:]}")
     seen = orjson.loads(out.strip().splitlines()[-1])
     latencies = sorted(seen[i] - committed[i] for i in ids)
-    return {"pages": pages, "p50_ms": statistics.median(latencies), "p90_ms": latencies[int(0.9 * len(latencies))],
+    return {"pages": pages, "spacing_ms": spacing_s * 1000, "p50_ms": statistics.median(latencies), "p90_ms": latencies[int(0.9 * len(latencies))],
             "max_ms": latencies[-1], "min_ms": latencies[0]}
 
 
@@ -182,7 +187,13 @@ def flows_list(client: httpx.Client, url: str, count: int) -> dict[str, Any]:
     return {"flows": total, "deployed_s": deployed_s, **_node("flows", url, str(total), f"flow-{count - 1:05d}")}
 
 
-def _body(big: dict[str, Any], states: dict[str, Any], flows: dict[str, Any]) -> str:
+def _states_row(states: dict[str, Any]) -> str:
+    how = "all at once" if not states["spacing_ms"] else f"one every {states['spacing_ms']:.0f} ms"
+    return (f"| {how} | {states['p50_ms']:.0f} ms | {states['p90_ms']:.0f} ms | {states['min_ms']:.0f} ms | "
+            f"{states['max_ms']:.0f} ms |")
+
+
+def _body(big: dict[str, Any], states: list[dict[str, Any]], flows: dict[str, Any]) -> str:
     return "\n".join([
         "Chromium headless (Debian) on the same 2 cores as the whole standalone, broker and Elasticsearch.",
         "",
@@ -200,13 +211,16 @@ def _body(big: dict[str, Any], states: dict[str, Any], flows: dict[str, Any]) ->
         f"| JS heap with every line loaded | {big['heap_mb']:.0f} MiB | bounded |",
         f"| DOM nodes with every line loaded | {big['dom_nodes']:,.0f} | bounded (virtualised list) |",
         "",
-        f"**State change to the page** ({states['pages']} pages open on paused executions, resumed together; "
-        "from the SUCCESS record's timestamp on `execution-states` to the badge in the DOM):",
+        f"**State change to the page** ({states[0]['pages']} pages open on paused executions, each in a browser "
+        "context of its own; from the SUCCESS record's timestamp on `execution-states` to the badge in the DOM; "
+        "goal p50 <= 100 ms):",
         "",
-        "| p50 | p90 | min | max | goal |",
+        "A browser opens at most six HTTP/1.1 connections to one host and an open execution page holds one, "
+        "so the pages are in contexts of their own (as 50 users); in one browser a hidden tab lets its stream go.",
+        "",
+        "| resumes | p50 | p90 | min | max |",
         "|---|---|---|---|---|",
-        f"| {states['p50_ms']:.0f} ms | {states['p90_ms']:.0f} ms | {states['min_ms']:.0f} ms | "
-        f"{states['max_ms']:.0f} ms | p50 <= 100 ms |",
+        *(_states_row(row) for row in states),
         "",
         f"**Flows list** ({flows['flows']:,} flows; deploying them through the API took {flows['deployed_s']:.0f} s):",
         "",
@@ -223,6 +237,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=2000)
     parser.add_argument("--lines-per", type=int, default=50)
     parser.add_argument("--pages", type=int, default=50)
+    parser.add_argument("--spacing-ms", type=float, default=250.0)
     parser.add_argument("--flows", type=int, default=10_000)
     parser.add_argument("--write", type=Path, default=None)
     args = parser.parse_args()
@@ -236,7 +251,8 @@ def main() -> None:
         with httpx.Client(base_url=url, timeout=60) as client:
             big = big_execution(client, url, args.iterations, args.lines_per)
             print("big execution:", big, flush=True)
-            states = state_latency(client, standalone, url, args.pages)
+            states = [state_latency(client, standalone, url, args.pages, spacing)
+                      for spacing in (args.spacing_ms / 1000, 0.0)]
             print("state changes:", states, flush=True)
             flows = flows_list(client, url, args.flows)
             print("flows list:", flows, flush=True)

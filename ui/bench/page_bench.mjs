@@ -94,9 +94,11 @@ try {
     out({ rows_ms: loaded.rows, counted_ms: loaded.total, search_ms: Date.now() - searchStart, ...(await metrics(page)) });
   } else if (mode === "states") {
     const ids = rest[0].split(",");
-    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
     const pages = [];
     for (const id of ids) {
+      // A context per page, as 50 users would have: one browser profile opens at most six
+      // HTTP/1.1 connections to a host, and every open execution page holds one stream.
+      const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
       const page = await context.newPage();
       await page.goto(`${url}/executions/${id}`);
       await page.waitForSelector('[data-testid="live"]:text("live")');
