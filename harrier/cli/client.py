@@ -51,8 +51,10 @@ def fail_on_error(response: httpx.Response) -> Any:
         body = {"message": response.text}
     print(f"error: {response.status_code}: {body.get('message', body)}", file=sys.stderr)
     for problem in body.get("problems") or []:
-        print(f"  {problem.get('line')}:{problem.get('column')}: {problem.get('path')}: {problem.get('message')}",
-              file=sys.stderr)
+        # A flow's problems are located; an input's are one line of text naming the input.
+        if isinstance(problem, dict):
+            problem = f"{problem.get('line')}:{problem.get('column')}: {problem.get('path')}: {problem.get('message')}"
+        print(f"  {problem}", file=sys.stderr)
     raise SystemExit(1)
 
 
