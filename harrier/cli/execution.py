@@ -9,10 +9,14 @@ from typing import Any
 import orjson
 
 from harrier.cli.client import add_server_options, api, fail_on_error, server_events
+from harrier.core.states import TERMINAL
 
 __all__ = ["add_parser"]
 
+_TERMINAL = frozenset(state.value for state in TERMINAL)
 _OK_STATES = {"SUCCESS", "WARNING"}
+# Exit code of --wait when the execution had not ended in --timeout seconds.
+TIMED_OUT = 4
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -53,6 +57,11 @@ def run_execution(args: argparse.Namespace) -> int:
         if not (args.wait or args.follow):
             return 0
         final = _follow(client, created["id"]) if args.follow else created
+    if not args.follow and final.get("state") not in _TERMINAL:
+        # The server answered --wait before the end: that is a time-out, not a failure.
+        print(f"timed out after {args.timeout:g} s: execution {created['id']} is still {final.get('state', 'unknown')}",
+              file=sys.stderr)
+        return TIMED_OUT
     return _report(final)
 
 

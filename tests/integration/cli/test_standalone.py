@@ -63,3 +63,12 @@ def test_bad_input_is_refused_with_the_input_named(server: str) -> None:
     run = _cli(server, "execution", "run", "examples", "foreach-fanout", "--wait", "--input", "size=9999")
     assert run.returncode == 1
     assert "size" in run.stderr and "422" in run.stderr
+
+
+def test_a_wait_that_times_out_says_so_with_exit_code_4(server: str) -> None:
+    _cli(server, "flow", "deploy", str(ROOT / "tests" / "flows" / "valid" / "pause_resume.yml"))
+    run = _cli(server, "execution", "run", "company.team", "pause-resume", "--wait", "--timeout", "2")
+    assert run.returncode == 4, run.stdout + run.stderr
+    assert run.stderr.startswith("timed out after 2 s: execution ")
+    assert run.stderr.rstrip().endswith(" is still PAUSED")
+    assert "Traceback" not in run.stdout + run.stderr
