@@ -68,16 +68,17 @@ def run_deploy(args: argparse.Namespace) -> int:
         return 1
     sources = {path: path.read_text(encoding="utf-8") for path in files}
     if args.namespace:
-        strangers = [p for p, text in sources.items() if yaml.safe_load(text).get("namespace") != args.namespace]
-        for path in strangers:
-            print(f"{path}: namespace is not {args.namespace}", file=sys.stderr)
+        declared = {path: yaml.safe_load(text).get("namespace") for path, text in sources.items()}
+        strangers = {path: ns for path, ns in declared.items() if ns != args.namespace}
+        for path, namespace in strangers.items():
+            print(f"{path}: namespace is {namespace}, not {args.namespace} (--namespace)", file=sys.stderr)
         if strangers:
             return 1
     with api(args) as client:
         for path, source in sources.items():
             response = client.post("/flows", content=source, headers={"Content-Type": "application/x-yaml"})
             body = fail_on_error(response)
-            outcome = "created" if response.status_code == 201 else "updated or unchanged"
+            outcome = response.headers.get("X-Deploy-Outcome", "created" if response.status_code == 201 else "updated")
             print(f"{body['namespace']}/{body['id']} revision {body['revision']} ({outcome}) <- {path}")
     return 0
 

@@ -53,6 +53,8 @@ async def deploy_flow(
     record, outcome = await svc.deployer.deploy(await _source(request))
     if outcome is not DeployOutcome.CREATED:
         response.status_code = 200
+    # 200 is both an update and an unchanged source; the header tells them apart.
+    response.headers["X-Deploy-Outcome"] = outcome.value
     return flow_body(svc, record, _now())
 
 

@@ -72,3 +72,13 @@ def test_a_wait_that_times_out_says_so_with_exit_code_4(server: str) -> None:
     assert run.stderr.startswith("timed out after 2 s: execution ")
     assert run.stderr.rstrip().endswith(" is still PAUSED")
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_deploy_says_what_it_did_and_names_a_foreign_namespace(server: str) -> None:
+    path = ROOT / "examples" / "scheduled.yml"
+    _cli(server, "flow", "deploy", str(path))
+    again = _cli(server, "flow", "deploy", str(path))
+    assert again.returncode == 0 and "(unchanged) <-" in again.stdout, again.stdout + again.stderr
+    foreign = _cli(server, "flow", "deploy", str(path), "--namespace", "other")
+    assert foreign.returncode == 1
+    assert foreign.stderr == f"{path}: namespace is examples, not other (--namespace)\n"
