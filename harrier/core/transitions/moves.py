@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harrier.core.durations import format_duration
 from harrier.core.exceptions import HarrierExpressionError
 from harrier.core.executions import Attempt, TaskRun
 from harrier.core.messages import WorkerTask
@@ -45,7 +46,7 @@ def fail_attempt(run: Run, tr: TaskRun, task: Task, error: str) -> TaskRun:
     delay = retry_delay(task.retry, tr, run.now)
     if delay is None:
         return fail(run, tr, error, task)
-    run.log(LogLevel.WARN, f"attempt {len(tr.attempts)} failed, retrying in {delay}: {error}", tr)
+    run.log(LogLevel.WARN, f"attempt {len(tr.attempts)} failed, retrying in {format_duration(delay)}: {error}", tr)
     run.disarm(tr.id)
     run.arm("retry", tr.id, run.now + delay)
     return run.put(tr.moved(State.RETRYING, run.now, error=error))

@@ -41,6 +41,10 @@ def test_constant_retry_waits_the_interval_and_stops_at_max_attempts(flow) -> No
     assert [a.state for a in ex.task_runs[0].attempts] == [State.FAILED] * 3
     assert ex.task_runs[0].error == "attempt 3 failed"
     assert ex.state is State.FAILED
+    # The back-off is logged as an ISO-8601 duration, as the flow writes it (not "0:00:05").
+    warnings = [log.message for log in sim.logs if log.level == "WARN"]
+    assert warnings[:2] == ["attempt 1 failed, retrying in PT5S: attempt 1 failed",
+                            "attempt 2 failed, retrying in PT5S: attempt 2 failed"]
     assert [h.state for h in ex.task_runs[0].history] == [
         State.CREATED, State.RUNNING, State.RETRYING, State.RUNNING, State.RETRYING, State.RUNNING, State.FAILED,
     ]
