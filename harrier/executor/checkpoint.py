@@ -26,9 +26,13 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from harrier.executor.assignment import TaskManager
 from harrier.executor.sink import RecordSink
+from harrier.executor.stallguard import stall_guard
 from harrier.topics.transactions import TransactionalProducer
 
 __all__ = ["Checkpoint"]
+
+# Beyond the producer's own timeouts, before a blocked transaction call counts as hung.
+_STALL_GRACE_S = 10.0
 
 
 class Checkpoint:
@@ -76,11 +80,13 @@ class Checkpoint:
         ]
         producer = self._producer
         if isinstance(producer, TransactionalProducer):
-            # 3. offsets into the transaction, fenced by the group generation
-            if offsets:
-                producer.send_offsets(offsets, self._consumer.consumer_group_metadata())
-            # 4. commit
-            producer.commit()
+            # Each call retries for up to timeout_s; past both, librdkafka is hung (stallguard.py).
+            with stall_guard(2 * producer.timeout_s + _STALL_GRACE_S, "the checkpoint's transaction"):
+                # 3. offsets into the transaction, fenced by the group generation
+                if offsets:
+                    producer.send_offsets(offsets, self._consumer.consumer_group_metadata())
+                # 4. commit
+                producer.commit()
         else:
             # 4. at-least-once: outputs durable first, then the offsets
             producer.flush()
