@@ -26,6 +26,7 @@ import asyncio
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -243,7 +244,9 @@ def main() -> None:
     args = parser.parse_args()
     if not (ROOT / "harrier" / "webserver" / "ui_dist" / "index.html").exists():
         raise SystemExit("the UI is not built: run `make install`")
-    standalone = Standalone(config=[], full=True)
+    # A log of its own, so a harness run beside it does not overwrite it.
+    standalone = Standalone(config=[], full=True,
+                            log_path=Path(tempfile.gettempdir()) / "harrier-ui-bench-standalone.log")
     standalone.start()
     try:
         standalone.wait_ready()
