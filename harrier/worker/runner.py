@@ -328,7 +328,9 @@ class Worker:
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - the lane wrappers return results; this is a last guard
-                result = build_result(attempt, State.FAILED, error=f"{attempt.label}: {type(exc).__name__}: {exc}")
+                message = f"{attempt.label}: {type(exc).__name__}: {exc}"
+                self._log_error(attempt, message)
+                result = build_result(attempt, State.FAILED, error=message)
             self._finish(attempt, result)
 
     def _start_waiting(self) -> None:
@@ -359,9 +361,13 @@ class Worker:
             attempt.lane.cancel(attempt)
         elif attempt.lane is not None and attempt in self._waiting[attempt.lane]:
             self._waiting[attempt.lane].remove(attempt)
+        self._log_error(attempt, message)
+        self._finish(attempt, build_result(attempt, state, error=message))
+
+    def _log_error(self, attempt: Attempt, message: str) -> None:
+        # The executor does not repeat a worker's error: every error reported is logged here.
         record = attempt.record
         TaskLogger(record, requested_log_level(record.task), self._outbox.logs.add).error(message)
-        self._finish(attempt, build_result(attempt, state, error=message))
 
     def _finish(self, attempt: Attempt, result: WorkerResult) -> None:
         attempt.result = result

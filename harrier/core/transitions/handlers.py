@@ -56,7 +56,10 @@ def on_worker_result(run: Run, result: WorkerResult) -> str | None:
             state = State.WARNING
         finish(run, tr, state, outputs=result.outputs or None)
     else:
-        fail_attempt(run, tr, task, result.error or f"attempt {result.attempt} ended {result.state}")
+        # A worker logs every error it reports (a salvaged result, whose worker task could
+        # not be read, has no log of its own: its error stays on the task run).
+        fail_attempt(run, tr, task, result.error or f"attempt {result.attempt} ended {result.state}",
+                     logged=result.error is not None)
     return None
 
 

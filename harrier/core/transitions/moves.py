@@ -34,19 +34,28 @@ def finish(run: Run, tr: TaskRun, state: State, **changes: Any) -> TaskRun:
     return tr
 
 
-def fail(run: Run, tr: TaskRun, error: str, task: Task | None = None) -> TaskRun:
-    """End `tr` failed (WARNING when its task allows failure) and log the error."""
+def fail(run: Run, tr: TaskRun, error: str, task: Task | None = None, *, logged: bool = False) -> TaskRun:
+    """End `tr` failed (WARNING when its task allows failure) and log the error.
+
+    ``logged``: the worker already wrote the error in the task run's log, so it is not
+    written twice.
+    """
     task = task or run.plan.task(tr.task_id)
-    run.log(LogLevel.ERROR, error, tr)
+    if not logged:
+        run.log(LogLevel.ERROR, error, tr)
     return finish(run, tr, State.WARNING if task.allow_failure else State.FAILED, error=error)
 
 
-def fail_attempt(run: Run, tr: TaskRun, task: Task, error: str) -> TaskRun:
-    """The current attempt failed: retry after the policy's back-off, or fail the task run."""
+def fail_attempt(run: Run, tr: TaskRun, task: Task, error: str, *, logged: bool = False) -> TaskRun:
+    """The current attempt failed: retry after the policy's back-off, or fail the task run.
+
+    ``logged`` as for ``fail``; the retry line then leaves the error out too.
+    """
     delay = retry_delay(task.retry, tr, run.now)
     if delay is None:
-        return fail(run, tr, error, task)
-    run.log(LogLevel.WARN, f"attempt {len(tr.attempts)} failed, retrying in {format_duration(delay)}: {error}", tr)
+        return fail(run, tr, error, task, logged=logged)
+    why = "" if logged else f": {error}"
+    run.log(LogLevel.WARN, f"attempt {len(tr.attempts)} failed, retrying in {format_duration(delay)}{why}", tr)
     run.disarm(tr.id)
     run.arm("retry", tr.id, run.now + delay)
     return run.put(tr.moved(State.RETRYING, run.now, error=error))

@@ -52,7 +52,9 @@ def test_a_failing_flow_exits_non_zero_after_its_errors_branch(server: str) -> N
     _cli(server, "flow", "deploy", str(ROOT / "examples" / "retry_and_errors.yml"))
     run = _cli(server, "execution", "run", "examples", "retry-and-errors", "--follow")
     assert run.returncode == 1
-    assert "worked on attempt 2" in run.stdout
+    assert "worked on attempt 3" in run.stdout
+    # One ERROR line per failure: the worker's, not repeated by the executor.
+    assert sum(" ERROR broken: " in line for line in run.stdout.splitlines()) == 1, run.stdout
     assert "the errors branch ran" in run.stdout
     assert "finally runs whatever happened" in run.stdout
     assert "final state: FAILED" in run.stdout
