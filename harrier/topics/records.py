@@ -26,7 +26,8 @@ __all__ = ["FLOW_RECORD", "LOG_BATCH", "METRIC", "WORKER_CONTROL", "WORKER_RESUL
 
 class _LogBatchSerde(ModelSerde[LogBatch]):
     """Encodes a batch with orjson straight from its fields, in a third of the time pydantic's
-    serializer takes on a 2,000-line batch (timestamps come out as ``+00:00`` rather than ``Z``)."""
+    serializer takes on a 2,000-line batch; ``OPT_UTC_Z`` writes UTC timestamps ending in ``Z``,
+    as pydantic does for every other record."""
 
     __slots__ = ()
 
@@ -36,7 +37,7 @@ class _LogBatchSerde(ModelSerde[LogBatch]):
             "execution_id": value.execution_id, "namespace": value.namespace, "flow_id": value.flow_id,
             "task_id": value.task_id, "task_run_id": value.task_run_id, "attempt": value.attempt,
             "timestamps": value.timestamps, "levels": value.levels, "messages": value.messages,
-        }) + b"}"
+        }, option=orjson.OPT_UTC_Z) + b"}"
 
 
 FLOW_RECORD: ModelSerde[FlowRecord] = ModelSerde("flow", FlowRecord)

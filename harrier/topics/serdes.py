@@ -88,7 +88,7 @@ class ModelSerde(Generic[M]):
 def encode_data(kind: str, data: Any) -> bytes:
     """The envelope bytes of plain JSON-able data (dicts, lists, strings, numbers)."""
     try:
-        body = orjson.dumps(data)
+        body = orjson.dumps(data, option=orjson.OPT_UTC_Z)
     except TypeError as exc:
         raise TypeError(f"cannot encode {kind!r} payload: {exc}") from None
     return _prefix(kind) + body + b"}"

@@ -87,7 +87,7 @@ class FileLog:
     def write(self, line: Line) -> None:
         """Append one line: ISO timestamp, level, message."""
         _, timestamp, level, message = line
-        self._file.write(f"{timestamp.isoformat()} {level.value} {message}\n")
+        self._file.write(f"{timestamp.isoformat().replace('+00:00', 'Z')} {level.value} {message}\n")
         self.lines += 1
 
     def store(self, storage: Storage, uri: str) -> str:

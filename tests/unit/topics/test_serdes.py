@@ -119,3 +119,18 @@ def test_keys() -> None:
         decode_key(None)
     with pytest.raises(DecodeError, match="key is not UTF-8"):
         decode_key(b"\xff")
+
+
+def test_every_record_writes_utc_timestamps_ending_in_z() -> None:
+    from harrier.core.messages import LogBatch
+    from harrier.topics.records import LOG_BATCH
+
+    moment = datetime(2026, 12, 3, 18, 0, 0, 250000, tzinfo=UTC)
+    batch = LogBatch(execution_id="e1", namespace="ns", flow_id="f", task_id="t", task_run_id="tr", attempt=1,
+                     timestamps=[moment], levels=["INFO"], messages=["hi"])
+    assert decode_envelope(LOG_BATCH.encode(batch)).data["timestamps"] == ["2026-12-03T18:00:00.250000Z"]
+    assert LOG_BATCH.decode(LOG_BATCH.encode(batch)).timestamps == [moment]
+    assert decode_envelope(encode_data("x", {"at": moment})).data == {"at": "2026-12-03T18:00:00.250000Z"}
+    serde = ModelSerde("task-run", TaskRun)
+    run = TaskRun(id="a", state="RUNNING", attempts=1, started=moment)
+    assert decode_envelope(serde.encode(run)).data["started"] == "2026-12-03T18:00:00.250000Z"
