@@ -6,8 +6,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harrier.config import ConfigError, load_settings, render_settings
-
 __all__ = ["add_parser", "run"]
 
 
@@ -22,6 +20,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(paths: Sequence[str]) -> int:
     """Load defaults < ``paths`` < environment; print the effective YAML and return 0, or
     print the error line to stderr and return 2."""
+    # pydantic and the flow model: loaded by this command, not by every `harrier` call.
+    from harrier.config import ConfigError, load_settings, render_settings
+
     try:
         settings = load_settings(paths)
     except ConfigError as exc:

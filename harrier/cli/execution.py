@@ -1,95 +1,221 @@
-"""`harrier execution run`: start an execution through the API, optionally follow it to its end."""
+"""`harrier execution run|list|get|logs|follow|kill|resume|restart|delete`, through the API."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Any
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
 
-import orjson
+from harrier.cli.client import Api
+from harrier.cli.completion import execution_ids, flow_ids, namespaces
+from harrier.cli.exceptions import CliError, ExitCode
+from harrier.cli.follow import follow_to_end, report
+from harrier.cli.logs import LEVELS, run_logs
+from harrier.cli.messages import unknown_execution, unknown_flow
+from harrier.cli.output import duration_text, print_json, print_table, state_of, time_text
 
-from harrier.cli.client import add_server_options, api, fail_on_error, server_events
-from harrier.core.states import TERMINAL
-
-__all__ = ["add_parser"]
-
-_TERMINAL = frozenset(state.value for state in TERMINAL)
-_OK_STATES = {"SUCCESS", "WARNING"}
-# Exit code of --wait when the execution had not ended in --timeout seconds.
-TIMED_OUT = 4
+__all__ = ["add_parser", "parse_inputs"]
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register the `execution` command."""
-    parser = subparsers.add_parser("execution", help="start and follow executions")
-    actions = parser.add_subparsers(dest="action", required=True)
-    run = actions.add_parser("run", help="start an execution of a flow")
-    run.add_argument("namespace")
-    run.add_argument("flow")
-    run.add_argument("--input", "-i", action="append", default=[], metavar="KEY=VALUE", help="an input (repeatable)")
+def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register the `execution` command and its actions."""
+    parser = subparsers.add_parser("execution", help="start, inspect and steer executions")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def action(name: str, help: str) -> argparse.ArgumentParser:
+        return actions.add_parser(name, help=help, description=help, parents=[common])
+
+    run = action("run", "start an execution of a flow")
+    run.add_argument("namespace").completer = namespaces  # type: ignore[attr-defined]
+    run.add_argument("flow").completer = flow_ids  # type: ignore[attr-defined]
+    _add_input_option(run, "an input (repeatable); KEY=@PATH uploads a file")
     run.add_argument("--label", "-l", action="append", default=[], metavar="KEY:VALUE", help="a label (repeatable)")
     run.add_argument("--wait", action="store_true", help="wait for the end; exit code from the final state")
-    run.add_argument("--follow", action="store_true", help="print state changes and logs live (implies --wait)")
-    run.add_argument("--timeout", type=float, default=600.0, help="longest wait in seconds")
-    add_server_options(run)
+    run.add_argument("--follow", "-f", action="store_true", help="print state changes and logs live (implies --wait)")
+    _add_timeout_option(run)
     run.set_defaults(handler=run_execution)
 
+    listing = action("list", "list executions, newest first")
+    listing.add_argument("namespace", nargs="?", help="this namespace and its children").completer = namespaces  # type: ignore[attr-defined]
+    listing.add_argument("--flow", help="only this flow's")
+    listing.add_argument("--state", action="append", default=[], help="only in this state (repeatable)")
+    listing.add_argument("--label", "-l", action="append", default=[], metavar="KEY:VALUE", help="with this label")
+    listing.add_argument("--size", type=int, default=25, help="how many (default %(default)s)")
+    listing.add_argument("--page", type=int, default=1, help="which page of --size (default %(default)s)")
+    listing.set_defaults(handler=run_list)
 
-def _inputs(pairs: list[str]) -> dict[str, str]:
-    inputs: dict[str, str] = {}
+    get = action("get", "an execution: its state, task runs and outputs")
+    get.add_argument("id").completer = execution_ids  # type: ignore[attr-defined]
+    get.set_defaults(handler=run_get)
+
+    logs = action("logs", "an execution's log lines, oldest first")
+    logs.add_argument("id").completer = execution_ids  # type: ignore[attr-defined]
+    logs.add_argument("--level", type=str.upper, choices=LEVELS, default="INFO", help="lowest level (default INFO)")
+    logs.add_argument("--task", help="only this task's lines (a task id)")
+    logs.set_defaults(handler=run_logs)
+
+    follow = action("follow", "print an execution's state changes and logs until it ends")
+    follow.add_argument("id").completer = execution_ids  # type: ignore[attr-defined]
+    _add_timeout_option(follow)
+    follow.set_defaults(handler=run_follow)
+
+    for name, help in (("kill", "kill a running execution"), ("restart", "restart a FAILED or KILLED execution"),
+                       ("delete", "delete an ended execution")):
+        command = action(name, help)
+        command.add_argument("id").completer = execution_ids  # type: ignore[attr-defined]
+        command.set_defaults(handler=run_command, command=name)
+
+    resume = action("resume", "resume a PAUSED execution")
+    resume.add_argument("id").completer = execution_ids  # type: ignore[attr-defined]
+    _add_input_option(resume, "a resume input (repeatable)")
+    resume.set_defaults(handler=run_command, command="resume")
+
+
+def _add_input_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--input", "-i", action="append", default=[], metavar="KEY=VALUE", help=help)
+
+
+def _add_timeout_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="longest wait in seconds (default %(default)g); exit 4 past it")
+
+
+def parse_inputs(pairs: list[str]) -> dict[str, str | Path]:
+    """KEY=VALUE pairs as values by key; KEY=@PATH names a file to upload. Exit 2 on a bad one."""
+    inputs: dict[str, str | Path] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise SystemExit(f"error: --input {pair!r}: expected KEY=VALUE")
-        inputs[key] = value
+            raise CliError(f"--input {pair!r}: expected KEY=VALUE (KEY=@PATH for a file)", ExitCode.USAGE)
+        if value.startswith("@"):
+            path = Path(value[1:])
+            if not path.is_file():
+                raise CliError(f"--input {key}: {path} is not a file", ExitCode.USAGE)
+            inputs[key] = path
+        else:
+            inputs[key] = value
     return inputs
 
 
+@contextlib.contextmanager
+def _form(inputs: dict[str, str | Path]) -> Iterator[dict[str, Any]]:
+    """The inputs as a multipart form, as Kestra's API takes them (a file part per FILE input)."""
+    with contextlib.ExitStack() as files:
+        parts: list[tuple[str, tuple[str | None, str | IO[bytes]]]] = []
+        for key, value in inputs.items():
+            if isinstance(value, Path):
+                parts.append((key, (value.name, files.enter_context(value.open("rb")))))
+            else:
+                parts.append((key, (None, value)))
+        yield {"files": parts} if parts else {}
+
+
 def run_execution(args: argparse.Namespace) -> int:
-    """Create the execution; with --wait/--follow print its outputs and exit 0 only on success."""
-    inputs = _inputs(args.input)
-    params: dict[str, Any] = {"labels": args.label}
-    if args.wait and not args.follow:
-        params |= {"wait": "true", "timeout": args.timeout}
-    with api(args, timeout=args.timeout + 30) as client:
-        created = fail_on_error(client.post(f"/executions/{args.namespace}/{args.flow}", params=params, json=inputs))
-        print(f"execution {created['id']} of {args.namespace}/{args.flow}: {created['state']}", flush=True)
-        if not (args.wait or args.follow):
-            return 0
-        final = _follow(client, created["id"]) if args.follow else created
-    if not args.follow and final.get("state") not in _TERMINAL:
-        # The server answered --wait before the end: that is a time-out, not a failure.
-        print(f"timed out after {args.timeout:g} s: execution {created['id']} is still {final.get('state', 'unknown')}",
-              file=sys.stderr)
-        return TIMED_OUT
-    return _report(final)
+    """Create the execution; with --wait/--follow follow it and exit 0 only on success."""
+    inputs = parse_inputs(args.input)
+    with Api(args.server) as api, _form(inputs) as form:
+        created = api.json("POST", f"/executions/{args.namespace}/{args.flow}", params={"labels": args.label},
+                           missing=unknown_flow(args.namespace, args.flow), **form)
+        waits = args.wait or args.follow
+        if not waits:
+            if args.json:
+                print_json(created)
+            else:
+                print(f"execution {created['id']} of {args.namespace}/{args.flow}: {state_of(created)}")
+            return ExitCode.OK
+        if not args.json:
+            print(f"execution {created['id']} of {args.namespace}/{args.flow}: {state_of(created)}", flush=True)
+        final = follow_to_end(api, created["id"], args.timeout, echo=args.follow and not args.json)
+    return report(final, as_json=args.json)
 
 
-def _follow(client: Any, execution_id: str) -> dict[str, Any]:
-    """Print each state change and log line as it arrives; return the last snapshot."""
-    final: dict[str, Any] = {}
-    state = None
-    for kind, data in server_events(client, f"/executions/{execution_id}/follow"):
-        if kind == "execution":
-            final = data
-            if data.get("state") != state:
-                state = data.get("state")
-                print(f"-- execution {state}", flush=True)
-        elif kind == "log":
-            task = data.get("task_id") or "execution"
-            print(f"{data['timestamp']} {data['level']:<5} {task}: {data['message']}", flush=True)
-        elif kind == "dropped":
-            print("error: the server dropped this follower (too slow)", file=sys.stderr)
-            break
-    return final
+def run_follow(args: argparse.Namespace) -> int:
+    """Follow an existing execution (even an ended one: it prints its last state) to its end."""
+    with Api(args.server) as api:
+        # Asked first: the stream waits a while for an execution it has not seen yet.
+        api.json("GET", f"/executions/{args.id}", missing=unknown_execution(args.id))
+        final = follow_to_end(api, args.id, args.timeout, echo=not args.json)
+    return report(final, as_json=args.json)
 
 
-def _report(final: dict[str, Any]) -> int:
-    state = final.get("state", "UNKNOWN")
-    print(f"final state: {state}")
-    if final.get("error"):
-        print(f"error: {final['error']}")
-    if final.get("outputs"):
-        print("outputs:")
-        print(orjson.dumps(final["outputs"], option=orjson.OPT_INDENT_2).decode())
-    return 0 if state in _OK_STATES else 1
+def run_list(args: argparse.Namespace) -> int:
+    """A table of executions: id, flow, state, start and duration."""
+    params: dict[str, Any] = {"page": args.page, "size": args.size, "state": args.state, "labels": args.label}
+    if args.namespace:
+        params["namespace"] = args.namespace
+    if args.flow:
+        params["flowId"] = args.flow
+    with Api(args.server) as api:
+        body = api.json("GET", "/executions/search", params=params)
+    if args.json:
+        print_json(body)
+        return ExitCode.OK
+    rows = [
+        [e["id"], f"{e['namespace']}/{e['flowId']}", state_of(e), time_text(e["state"].get("startDate")),
+         duration_text(e["state"].get("duration"))]
+        for e in body["results"]
+    ]
+    print_table(["ID", "FLOW", "STATE", "STARTED", "DURATION"], rows, state_column="STATE")
+    shown = (args.page - 1) * args.size + len(rows)
+    if shown < body["total"]:
+        print(f"{len(rows)} of {body['total']}; --page {args.page + 1} shows more")
+    return ExitCode.OK
+
+
+def run_get(args: argparse.Namespace) -> int:
+    """The execution's summary, its task runs as a table, then its outputs."""
+    with Api(args.server) as api:
+        body = api.json("GET", f"/executions/{args.id}", missing=unknown_execution(args.id))
+    if args.json:
+        print_json(body)
+        return ExitCode.OK
+    state = body.get("state") or {}
+    labels = ", ".join(f"{label['key']}:{label['value']}" for label in body.get("labels") or [])
+    for name, value in (
+        ("id", body["id"]), ("flow", f"{body['namespace']}/{body['flowId']} revision {body.get('flowRevision')}"),
+        ("state", state_of(body)), ("started", time_text(state.get("startDate"))),
+        ("ended", time_text(state.get("endDate"))), ("duration", duration_text(state.get("duration"))),
+        ("labels", labels), ("error", body.get("error") or ""),
+    ):
+        if value:
+            print(f"{name + ':':<10}{value}")
+    task_runs = body.get("taskRunList") or []
+    if task_runs:
+        print()
+        rows = [
+            [run["taskId"], "" if run.get("value") is None else str(run["value"]), state_of(run),
+             str(len(run.get("attempts") or [])), time_text((run.get("state") or {}).get("startDate")),
+             duration_text((run.get("state") or {}).get("duration"))]
+            for run in task_runs
+        ]
+        print_table(["TASK", "VALUE", "STATE", "ATTEMPTS", "STARTED", "DURATION"], rows, state_column="STATE")
+    if body.get("inputs"):
+        print("\ninputs:")
+        print_json(body["inputs"])
+    if body.get("outputs"):
+        print("\noutputs:")
+        print_json(body["outputs"])
+    return ExitCode.OK
+
+
+_COMMANDS = {
+    "kill": ("DELETE", "/executions/{id}/kill", "kill requested for execution {id}"),
+    "resume": ("POST", "/executions/{id}/resume", "resume requested for execution {id}"),
+    "restart": ("POST", "/executions/{id}/restart", "restart requested for execution {id}"),
+    "delete": ("DELETE", "/executions/{id}", "deleted execution {id}"),
+}
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Send kill, resume, restart or delete; the API refuses one the execution's state forbids (exit 1)."""
+    method, path, done = _COMMANDS[args.command]
+    inputs = parse_inputs(getattr(args, "input", []))
+    with Api(args.server) as api, _form(inputs) as form:
+        body = api.json(method, path.format(id=args.id), missing=unknown_execution(args.id), **form)
+    if not args.json:
+        print(done.format(id=args.id))
+    elif body is not None:  # Kestra answers a kill and a delete with no body
+        print_json(body)
+    return ExitCode.OK

@@ -1,4 +1,4 @@
-"""`harrier flow validate` prints every problem as file:line:col: path: message and exits 1."""
+"""`harrier flow validate` prints every problem as file:line:col: path: message and exits 2."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_invalid_file_prints_its_expected_lines(tmp_path: Path) -> None:
     flow.write_text("id: broken\nnamespace: demo\ntasks:\n  - id: hello\n    type: io.kestra.plugin.core.log.Logg\n"
                     "    message: hi\n")
     proc = _validate(flow)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     first = proc.stdout.splitlines()[0]
     assert first.startswith(f"{flow}:5:11: tasks[0].type: unknown task type 'io.kestra.plugin.core.log.Logg'")
     assert "did you mean" in first

@@ -1,0 +1,15 @@
+"""The one-line answers to an unknown flow or execution, each with the command that lists the known ones."""
+
+from __future__ import annotations
+
+__all__ = ["unknown_execution", "unknown_flow"]
+
+
+def unknown_execution(execution_id: str) -> str:
+    """An execution id the server does not know."""
+    return f"execution {execution_id} does not exist (harrier execution list shows the recent ones)"
+
+
+def unknown_flow(namespace: str, flow_id: str) -> str:
+    """A flow the server does not know."""
+    return f"flow {namespace}/{flow_id} does not exist (harrier flow list {namespace} shows the deployed ones)"
