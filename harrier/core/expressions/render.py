@@ -13,6 +13,7 @@ top-level keys are read up front, so values such as `outputs` can be lazy views.
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Mapping
 from typing import Any, NoReturn
@@ -93,13 +94,29 @@ def parse_template(source: str) -> nodes.Template:
 
 @functools.lru_cache(maxsize=8192)
 def check_syntax(source: str) -> None:
-    """Raise HarrierExpressionError if `source` is not a valid template (parse only, no codegen)."""
+    """Raise HarrierExpressionError if `source` cannot compile: bad syntax, or a filter or test
+    that does not exist (parse and a walk of the tree, no codegen).
+
+    Jinja itself lets an unknown filter or test inside `{% if %}` or `x if c else y` pass
+    until it runs; here it is refused wherever it stands, as Pebble refuses it at parse time.
+    """
     try:
-        parse_template(source)
+        tree = parse_template(source)
     except TemplateSyntaxError as exc:
         _syntax_error(source, exc)
     except RecursionError:
         raise HarrierExpressionError(f"invalid expression {_short(source)}: nested too deeply") from None
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        kind, known = ("filter", ENVIRONMENT.filters) if isinstance(node, nodes.Filter) else ("test", ENVIRONMENT.tests)
+        if node.name not in known:
+            _unknown_name(source, kind, node.name, known)
+
+
+def _unknown_name(source: str, kind: str, name: str, known: Mapping[str, Any]) -> NoReturn:
+    public = [n for n in known if not n.startswith("harrier_")]
+    close = difflib.get_close_matches(name, public, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise HarrierExpressionError(f"invalid expression {_short(source)}: no {kind} named {name!r}{hint}")
 
 
 def _syntax_error(source: str, exc: TemplateSyntaxError) -> NoReturn:

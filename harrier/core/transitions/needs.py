@@ -59,10 +59,12 @@ def template_strings(value: Any) -> Iterator[str]:
 def _scan(source: str) -> tuple[set[str], set[str] | None]:
     try:
         tree = ENVIRONMENT.parse(source)
+        # Compiles the tree: an unknown filter or test (TemplateAssertionError) fails here.
+        undeclared = meta.find_undeclared_variables(tree)
     except TemplateSyntaxError:
-        # The render reports the syntax error where the template runs; it reads nothing.
+        # The render reports the error where the template runs; it reads nothing.
         return set(), set()
-    roots = {name for name in meta.find_undeclared_variables(tree) if name in ALL_ROOTS}
+    roots = {name for name in undeclared if name in ALL_ROOTS}
     if any(n.name == "render" for n in tree.find_all(nodes.Name)):
         # render() of a string we cannot see may read anything.
         return set(ALL_ROOTS), None
