@@ -11,6 +11,7 @@ import sys
 import time
 from types import FrameType
 
+
 __all__ = ["COMPONENTS", "add_parser"]
 
 # Entry points are imported on demand so one component never pays for another's imports.
@@ -38,12 +39,13 @@ def run(args: argparse.Namespace) -> int:
     """Create the topics, then run the component in this process or supervise all of them."""
     # The settings and Kafka clients load here, not with the parser: the other commands
     # (and every shell completion) start without them.
+    from harrier import processlog
     from harrier.config import load_settings_or_exit
     from harrier.topics.admin import ensure_topics
     from harrier.topics.clients import create_admin
     from harrier.topics.specs import build_specs
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    processlog.configure()
     settings = load_settings_or_exit(args.config)
     if not args.no_ensure_topics:
         ensure_topics(create_admin(settings), build_specs(settings).values())

@@ -27,6 +27,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
 
+from harrier import processlog
 from harrier.executor.copartitioning import check_co_partitioning
 from harrier.executor.exceptions import CoPartitioningError
 from harrier.executor.runtime import RuntimeConfig
@@ -39,8 +40,6 @@ logger = logging.getLogger("harrier.executor")
 
 # What every stream process imports, loaded once by the fork server.
 _PRELOAD = ["harrier.executor.stream_process", "harrier.executor.processor"]
-
-_LOG_FORMAT = "%(asctime)s %(processName)s %(levelname)s %(name)s: %(message)s"
 
 
 class Supervisor:
@@ -154,7 +153,7 @@ class Supervisor:
 
 
 def _child_main(config: RuntimeConfig, factory: ProcessorFactory, index: int) -> None:
-    logging.basicConfig(level=logging.INFO, format=_LOG_FORMAT)
+    processlog.configure(process_name=True)
     _name_process(f"{config.application_id.removeprefix('executor-')}-{index}")
     sys.exit(run_stream_process(config, factory, index))
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
+from harrier import processlog
 from harrier.config.loader import load_settings_or_exit
 from harrier.scheduler.app import run_scheduler
 
@@ -15,7 +15,7 @@ def main() -> None:
     parser.add_argument("--config", action="append", default=[], help="a YAML properties file (repeatable)")
     parser.add_argument("--instance-id", default=None)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    processlog.configure()
     raise SystemExit(run_scheduler(load_settings_or_exit(args.config), instance_id=args.instance_id))
 
 

@@ -108,6 +108,10 @@ def run_webserver(settings: Settings, *, options: WebserverOptions | None = None
         host=settings.webserver.host,
         port=settings.webserver.port,
         log_level=log_level,
+        # uvicorn's lines go through the process's own handler (harrier.processlog); no access
+        # log: a line per request (every readiness probe) is not a component's event.
+        log_config=None,
+        access_log=False,
         # Follow streams and downloads must not hold a shutdown for long.
         timeout_graceful_shutdown=5,
     )
