@@ -164,9 +164,11 @@ class HistoryQueries:
         return Page(items, total, next_cursor)
 
     def executions(
-        self, where: ExecutionFilter, *, page: int = 1, size: int = 25, cursor: str | None = None
+        self, where: ExecutionFilter, *, page: int = 1, size: int = 25, cursor: str | None = None,
+        excludes: tuple[str, ...] = ("execution",),
     ) -> Page:
-        """Execution summaries, newest first; the full snapshot comes from ``execution``."""
+        """Execution summaries, newest first; the full snapshot comes from ``execution``.
+        ``excludes`` names the source fields left out (by default the whole snapshot)."""
         filters: list[dict[str, Any]] = _terms(flow_id=where.flow_id)
         if where.namespace:
             filters.append(_namespace(where.namespace))
@@ -178,7 +180,7 @@ class HistoryQueries:
             filters.append(_range("start_date", where.start, where.end, "start", "end"))
         query = {"bool": {"filter": filters}}
         sort = [{"start_date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
-        return self._search(self._names.executions, query, sort, page, size, cursor, excludes=("execution",))
+        return self._search(self._names.executions, query, sort, page, size, cursor, excludes=excludes)
 
     def execution(self, execution_id: str) -> dict[str, Any] | None:
         """The last indexed snapshot of one execution, or None if it is unknown."""

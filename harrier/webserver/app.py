@@ -38,8 +38,13 @@ from harrier.webserver.metrics import RequestMetrics, WebserverMetrics
 from harrier.webserver.options import WebserverOptions
 from harrier.webserver.producer import AsyncProducer
 from harrier.webserver.routes import executions, flows, follow, logs, stats, system, webhooks
+from harrier.webserver.routes.kestra import executions as kestra_executions
+from harrier.webserver.routes.kestra import flows as kestra_flows
+from harrier.webserver.routes.kestra import logs as kestra_logs
+from harrier.webserver.routes.kestra import webhooks as kestra_webhooks
 from harrier.webserver.services import Services
 from harrier.webserver.snapshots import SnapshotCache
+from harrier.webserver.tenants import TENANT_PREFIX, check_tenant
 from harrier.webserver.ui import install_ui
 
 __all__ = ["create_app", "run_webserver"]
@@ -93,6 +98,12 @@ def create_app(
     # follow before executions: /{id}/follow must not be read as /{namespace}/{id}.
     for router in (flows.router, follow.router, executions.router, logs.router, stats.router):
         app.include_router(router, dependencies=guarded)
+    # Kestra's tenant routes after Harrier's own: where a path could be read as either (a
+    # namespace named "flows"), Harrier's keeps it as it was.
+    tenant = [Depends(check_tenant)]
+    app.include_router(kestra_webhooks.router, prefix=TENANT_PREFIX, dependencies=tenant)
+    for router in (kestra_flows.router, kestra_executions.router, kestra_logs.router):
+        app.include_router(router, prefix=TENANT_PREFIX, dependencies=[*tenant, *guarded])
     install_ui(app, options.ui_dir)
     app.add_middleware(RequestMetrics, metrics=metrics)
     return app

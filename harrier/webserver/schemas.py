@@ -12,6 +12,7 @@ from harrier.indexer.queries import Page
 
 __all__ = [
     "CommandAccepted",
+    "KestraCommandAccepted",
     "KestraExecution",
     "KestraExecutions",
     "KestraFlow",
@@ -320,3 +321,11 @@ class KestraLogs(_KestraBody):
     total: int
     type: str
     nextCursor: str | None = None
+
+
+class KestraCommandAccepted(BaseModel):
+    """A command was written to the ``executions`` topic; the executor applies it next."""
+
+    executionId: str
+    command: str
+    message: str

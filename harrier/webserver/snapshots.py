@@ -34,6 +34,11 @@ class SnapshotCache:
         with self._lock:
             return self._snapshots.get(execution_id)
 
+    def discard(self, execution_id: str) -> None:
+        """Forget an execution (it was deleted)."""
+        with self._lock:
+            self._snapshots.pop(execution_id, None)
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._snapshots)

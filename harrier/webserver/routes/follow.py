@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 from fastapi import APIRouter, Depends
 from starlette.responses import StreamingResponse
@@ -21,13 +22,20 @@ from harrier.webserver.payloads import snapshot_state
 from harrier.webserver.schemas import ErrorBody
 from harrier.webserver.services import Services, services
 
-__all__ = ["router"]
+__all__ = ["Frames", "HarrierFrames", "follow_response", "router"]
 
 router = APIRouter(prefix="/api/v1/executions", tags=["executions"])
 
 _KEEPALIVE = b": keep-alive\n\n"
 _END = b"event: end\ndata: {}\n\n"
 _DROPPED = b'event: dropped\ndata: {"message":"this client fell too far behind and was dropped; reconnect"}\n\n'
+
+
+class Frames(Protocol):
+    """How a stream writes its events: Harrier's own frames, or Kestra's."""
+
+    def event(self, event: Event) -> bytes | None: ...
+    def end(self) -> bytes: ...
 
 
 @router.get(
@@ -40,6 +48,23 @@ _DROPPED = b'event: dropped\ndata: {"message":"this client fell too far behind a
 )
 async def follow_execution(execution_id: str, svc: Services = Depends(services)) -> StreamingResponse:
     """Stream the execution's state changes and log lines until it ends."""
+    return await follow_response(svc, execution_id, HarrierFrames())
+
+
+class HarrierFrames:
+    """Frames of the stream as they travel: ``execution`` and ``log`` events, an empty ``end``."""
+
+    def event(self, event: Event) -> bytes | None:
+        """The frame of one event (None: send nothing)."""
+        return event.frame
+
+    def end(self) -> bytes:
+        """The last frame, once the execution ended and the grace for its logs passed."""
+        return _END
+
+
+async def follow_response(svc: Services, execution_id: str, frames: Frames) -> StreamingResponse:
+    """The event stream of one execution, framed by ``frames``; 404 if it does not appear."""
     follower = svc.fanout.follow(execution_id)
     try:
         first = await _first_events(svc, follower)
@@ -47,7 +72,9 @@ async def follow_execution(execution_id: str, svc: Services = Depends(services))
         svc.fanout.unfollow(follower)
         raise
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(_stream(svc, follower, first), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(
+        _stream(svc, follower, first, frames), media_type="text/event-stream", headers=headers
+    )
 
 
 async def _first_events(svc: Services, follower: Follower) -> list[Event]:
@@ -63,7 +90,7 @@ async def _first_events(svc: Services, follower: Follower) -> list[Event]:
     return events
 
 
-async def _stream(svc: Services, follower: Follower, first: list[Event]) -> AsyncIterator[bytes]:
+async def _stream(svc: Services, follower: Follower, first: list[Event], frames: Frames) -> AsyncIterator[bytes]:
     options = svc.options
     initial = first[0].data if first[0].kind == "execution" else None
     ends_at: float | None = None
@@ -75,7 +102,9 @@ async def _stream(svc: Services, follower: Follower, first: list[Event]) -> Asyn
                     # Read as the current snapshot and delivered too: send it once.
                     initial = None
                     continue
-                yield event.frame
+                frame = frames.event(event)
+                if frame is not None:
+                    yield frame
                 if event.kind == "execution":
                     # A restart moves a terminal execution back to running: follow on.
                     ends_at = time.monotonic() + options.follow_grace_s if event.terminal else None
@@ -83,7 +112,7 @@ async def _stream(svc: Services, follower: Follower, first: list[Event]) -> Asyn
                 yield _DROPPED
                 return
             if ends_at is not None and time.monotonic() >= ends_at:
-                yield _END
+                yield frames.end()
                 return
             wait = options.follow_keepalive_s if ends_at is None else max(0.0, ends_at - time.monotonic())
             events = await follower.take(wait)

@@ -6,14 +6,16 @@ scheduler's ``webhook_execution``; this module only turns HTTP into its argument
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from harrier.core.exceptions import FlowValidationError
 from harrier.core.flows import Flow
+from harrier.core.messages import CreateExecution
 from harrier.core.triggers import Webhook
 from harrier.scheduler.webhooks import find_webhook, webhook_execution
 from harrier.topics.records import encode_command
@@ -22,11 +24,11 @@ from harrier.webserver.routes.executions import created_body
 from harrier.webserver.schemas import ErrorBody, ExecutionBody
 from harrier.webserver.services import Services, services
 
-__all__ = ["router"]
+__all__ = ["HARRIER_BODIES", "RESPONSES", "WebhookBodies", "answer_webhook", "router"]
 
 router = APIRouter(prefix="/api/v1/executions/webhook", tags=["webhooks"])
 
-_RESPONSES: dict[int | str, dict[str, Any]] = {
+RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown flow, or no webhook trigger with that key"},
     409: {"model": ErrorBody, "description": "The flow or the trigger is disabled"},
 }
@@ -35,6 +37,23 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 async def webhook(namespace: str, id: str, key: str, request: Request, svc: Services = Depends(services)) -> Response:
     """Start an execution of the flow whose Webhook trigger has this key; the body, headers
     and query string become ``trigger.body``, ``trigger.headers`` and ``trigger.parameters``."""
+    return await answer_webhook(svc, namespace, id, key, request, HARRIER_BODIES)
+
+
+class WebhookBodies(NamedTuple):
+    """What a webhook answers: the created execution, and the snapshot it waited for."""
+
+    created: Callable[[CreateExecution], bytes]
+    final: Callable[[bytes], bytes]
+
+
+HARRIER_BODIES = WebhookBodies(lambda command: orjson.dumps(created_body(command)), lambda data: data)
+
+
+async def answer_webhook(
+    svc: Services, namespace: str, id: str, key: str, request: Request, bodies: WebhookBodies
+) -> Response:
+    """Run the webhook ``namespace/id/key`` for ``request``, answering ``bodies``."""
     command = webhook_execution(
         lambda ns, flow_id: _latest(svc, ns, flow_id),
         namespace, id, key,
@@ -48,7 +67,7 @@ async def webhook(namespace: str, id: str, key: str, request: Request, svc: Serv
     topic = svc.topics["executions"]
     if not isinstance(trigger, Webhook) or not trigger.wait:
         await svc.producer.send(topic, command.execution_id, encode_command(command))
-        return Response(orjson.dumps(created_body(command)), media_type="application/json")
+        return Response(bodies.created(command), media_type="application/json")
     follower = svc.fanout.follow(command.execution_id)
     try:
         await svc.producer.send(topic, command.execution_id, encode_command(command))
@@ -57,17 +76,17 @@ async def webhook(namespace: str, id: str, key: str, request: Request, svc: Serv
         raise
     final = await wait_for_end(svc, follower, svc.options.max_wait_s)
     if final is None:
-        return Response(orjson.dumps(created_body(command)), media_type="application/json")
+        return Response(bodies.created(command), media_type="application/json")
     if trigger.return_outputs:
         outputs = orjson.loads(final).get("outputs") or {}
         return Response(orjson.dumps(outputs), media_type="application/json")
-    return Response(final, media_type="application/json")
+    return Response(bodies.final(final), media_type="application/json")
 
 
 for _method in ("GET", "POST", "PUT"):
     router.add_api_route(
         "/{namespace}/{id}/{key}", webhook, methods=[_method], response_model=ExecutionBody,
-        responses=_RESPONSES, operation_id=f"webhook_{_method.lower()}",
+        responses=RESPONSES, operation_id=f"webhook_{_method.lower()}",
     )
 
 
