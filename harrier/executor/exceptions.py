@@ -6,7 +6,8 @@ ExecutorError                 base of everything raised by harrier.executor's ru
  +-- StoreError               the state store was used against its lifecycle (e.g. a write
  |                            to a partition that is not running)
  +-- OutputTooLarge           a processor's output exceeds its topic's max.message.bytes
-                              (the record that produced it is dead-lettered)
+                              (the processor's ``fail`` records it, or the record that
+                              produced it is dead-lettered)
 
 Kafka outcomes come from ``harrier.topics``: ``ProducerFenced`` stops the stream process,
 ``TransactionAbortable`` restarts it from its last commit.
@@ -30,4 +31,10 @@ class StoreError(ExecutorError):
 
 
 class OutputTooLarge(ExecutorError):
-    """An output record is larger than its topic accepts."""
+    """An output record is larger than its topic accepts: ``topic`` (logical) and ``key``
+    say which, so the processor can tell whose output it was."""
+
+    def __init__(self, message: str, topic: str, key: bytes | None) -> None:
+        super().__init__(message)
+        self.topic = topic
+        self.key = key

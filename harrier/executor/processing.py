@@ -9,8 +9,12 @@ processor needs no locking.
 Contract:
 
 - ``process`` and ``punctuate`` change state only through ``store.put`` / ``store.delete``
-  and must not mutate a state object they read (replace it). When they raise, the runtime
-  rolls back their store changes for that record and dead-letters the record.
+  and must not mutate a state object they read (replace it).
+- When they raise (or an output they return is too large for its topic), the runtime asks
+  ``fail`` to record the error in the key's own state, with the failing record's changes
+  still in the store. What ``fail`` puts replaces them; when it returns None (the record
+  belongs to no state) or raises too, the runtime rolls the record's changes back and
+  dead-letters the record. Either way the record is done: nothing is retried.
 - Outputs are returned, not produced: the runtime ships them in the open transaction.
 - ``next_timer(state)`` is the single source of timers: it is asked after every ``put`` and
   for every state restored from the changelog, so timers survive restarts without a topic.
@@ -98,4 +102,11 @@ class Processor(Protocol):
         A timer fires once per state version: it is armed again only when ``key``'s state is
         put (or restored) with a ``next_timer`` in the future or past.
         """
+        ...
+
+    def fail(
+        self, key: str, value: Any, error: Exception, store: PartitionStore
+    ) -> Sequence[OutputRecord] | None:
+        """Record ``error``, raised for ``key``'s record (its decoded ``value``; None for a
+        timer), in ``key``'s state; the records to emit, or None to dead-letter the record."""
         ...

@@ -12,10 +12,12 @@ table, applies the pure `step`, stores the new snapshot (the store's changelog i
 | commands        | executions      | execution id  |
 | log lines       | logs            | execution id  |
 
-A create for an unknown flow ends in a FAILED execution saying so. A record that does not
-decode, whose key is not its execution id, or that targets an execution whose flow is gone
-raises, so the runtime dead-letters it and the partition keeps flowing. A snapshot that
-would exceed `executor.max-snapshot-bytes` fails its execution instead (see
+A create for an unknown flow ends in a FAILED execution saying so. Whatever else goes wrong
+for an execution (something raised in `step`, its flow gone, an output too large for its
+topic) ends it FAILED through `fail`, with the error on the task run being worked on (see
+`harrier.core.transitions.failures`): an execution never vanishes. Only a record that belongs
+to no execution (it does not decode, or its key is not its execution id) is dead-lettered.
+A snapshot that would exceed `executor.max-snapshot-bytes` fails its execution too (see
 `harrier.core.transitions.snapshots`). A terminal execution is deleted from the store (a
 tombstone on `execution-states`) `executor.state-tombstone-grace` after it ended.
 """
@@ -42,9 +44,18 @@ from harrier.core.executions import Execution
 from harrier.core.flows import Flow
 from harrier.core.logbatches import batch_entries
 from harrier.core.messages import CreateExecution, ExecutionCommand
-from harrier.core.transitions import StepResult, TimersDue, fail_oversize, reject, step
+from harrier.core.transitions import (
+    StepError,
+    StepResult,
+    TimersDue,
+    describe_error,
+    fail_execution,
+    fail_oversize,
+    reject,
+    step,
+)
 from harrier.core.transitions.snapshots import SnapshotSizer
-from harrier.executor.exceptions import ExecutorError
+from harrier.executor.exceptions import ExecutorError, OutputTooLarge
 from harrier.executor.flows import FlowFeed, FlowTable
 from harrier.executor.processing import InputRecord, OutputRecord
 from harrier.executor.store import PartitionStore
@@ -74,6 +85,9 @@ _COMMANDS: TypeAdapter[Any] = TypeAdapter(
 ADMISSION_REQUEST = ModelSerde("admission-request", AdmissionRequest)
 EXECUTION_RELEASED = ModelSerde("execution-released", ExecutionReleased)
 FLOW_SLOTS = ModelSerde("flow-slots", FlowSlots)
+
+# Outputs keyed by the id of the task run they belong to.
+_KEYED_BY_TASK_RUN = frozenset({"worker-tasks", "worker-controls"})
 
 # How long a create for a flow not (yet) in the table waits for it: a flow deployed just
 # before its first execution may still be on its way through the flows topic.
@@ -189,6 +203,30 @@ class ExecutionProcessor:
             return []
         return self._apply(key, result, flow, store, now)
 
+    def fail(self, key: str, value: Any, error: Exception, store: PartitionStore) -> Sequence[OutputRecord] | None:
+        """End execution `key` FAILED with `error`; None for a record of no execution."""
+        if isinstance(error, DecodeError):
+            return None
+        now = self.clock()
+        # The runtime's own errors (an output too large, a flow gone) read well as they are.
+        message = str(error) if isinstance(error, ExecutorError) else describe_error(error)
+        task_run_id: str | None = None
+        # The failing record's changes are still in the store: for an output too large, the
+        # execution that produced it, holding the task run whose output it was.
+        execution: Execution | None = store.get(key)
+        if isinstance(error, StepError):
+            task_run_id = error.task_run_id
+            execution = error.execution or execution
+        elif isinstance(error, OutputTooLarge) and error.topic in _KEYED_BY_TASK_RUN and error.key:
+            task_run_id = error.key.decode("utf-8", "replace")
+        if execution is None:
+            if isinstance(value, CreateExecution):
+                return self._apply(key, reject(value, message, now), None, store, now)
+            return None
+        flow = self.flows.get(execution.namespace, execution.flow_id, execution.flow_revision)
+        logger.error("execution %s failed: %s", key, message)
+        return self._apply(key, fail_execution(execution, flow, message, task_run_id, now), flow, store, now)
+
     def _flow_of(self, execution: Execution) -> Flow:
         flow = self.flows.get(execution.namespace, execution.flow_id, execution.flow_revision)
         if flow is None:
@@ -287,6 +325,10 @@ class AdmissionProcessor:
     def punctuate(self, key: str, now: datetime, store: PartitionStore) -> Sequence[OutputRecord]:
         """Nothing is timed."""
         return ()
+
+    def fail(self, key: str, value: Any, error: Exception, store: PartitionStore) -> None:
+        """A flow's slots are no execution's state: the record is dead-lettered."""
+        return None
 
 
 def create_processor(settings: Settings) -> ExecutionProcessor:

@@ -60,9 +60,9 @@ class RecordSink:
         """``OutputTooLarge`` if an output exceeds its topic's ``max.message.bytes``.
 
         The broker would reject it at commit time, aborting the transaction, and the
-        reprocessed record would fail the same way forever; refused here, the record that
-        produced it is dead-lettered instead. Sizes are uncompressed, so this errs on the
-        safe side.
+        reprocessed record would fail the same way forever; refused here, the processor
+        records the failure instead (or the record is dead-lettered). Sizes are uncompressed,
+        so this errs on the safe side.
         """
         limits = self._limits
         for output in outputs:
@@ -73,7 +73,9 @@ class RecordSink:
             if size > limit:
                 raise OutputTooLarge(
                     f"output to {output.topic} is {size} bytes, over the topic's "
-                    f"max.message.bytes of {limit}"
+                    f"max.message.bytes of {limit}",
+                    output.topic,
+                    output.key,
                 )
 
     def send_all(self, outputs: Sequence[OutputRecord]) -> None:

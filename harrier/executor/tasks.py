@@ -13,13 +13,15 @@ RESTORING; a REVOKED task is dropped and never used again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
+from typing import Any
 
 from confluent_kafka import Message, TopicPartition
 
 from harrier.executor.exceptions import StoreError
-from harrier.executor.processing import InputRecord, Processor
+from harrier.executor.processing import InputRecord, OutputRecord, Processor
 from harrier.executor.sink import RecordSink
 from harrier.executor.store import PartitionStore
 from harrier.topics.serdes import decode_key
@@ -75,7 +77,8 @@ class StreamTask:
         self.state = target
 
     def process(self, message: Message, source: str) -> None:
-        """Decode, process and emit one input record; a failure dead-letters it."""
+        """Decode, process and emit one input record; a failure is recorded by the processor
+        in the record's own state, or the record is dead-lettered."""
         raw = message.value()
         try:
             key = decode_key(message.key())
@@ -91,14 +94,16 @@ class StreamTask:
         try:
             outputs = self._processor.process(record, store)
             self._sink.check(outputs)
-        except Exception as exc:  # noqa: BLE001 - the record is dead-lettered, the partition flows
-            store.rollback()
+        except Exception as exc:  # noqa: BLE001 - one record's failure must not stop the partition
             logger.warning(
-                "partition %d offset %d of %s: %s: %s",
-                self.partition, message.offset(), message.topic(), type(exc).__name__, exc,
+                "partition %d offset %d of %s, key %s: %s: %s",
+                self.partition, message.offset(), message.topic(), key, type(exc).__name__, exc,
             )
-            self._sink.dead_letter(message, exc)
-            return
+            failed = self._fail(key, value, exc)
+            if failed is None:
+                self._sink.dead_letter(message, exc)
+                return
+            outputs = failed
         store.complete()
         if outputs:
             self._sink.send_all(outputs)
@@ -116,14 +121,35 @@ class StreamTask:
                 outputs = self._processor.punctuate(key, moment, store)
                 self._sink.check(outputs)
             except Exception as exc:  # noqa: BLE001 - one failing timer must not stop the others
-                store.rollback()
-                state = store.get(key)
-                encoded = None if state is None else self._processor.codec.encode(state)
-                self._sink.dead_timer(key, encoded, self._changelog, self.partition, exc)
-                continue
+                logger.warning("partition %d, timer of %s: %s: %s", self.partition, key, type(exc).__name__, exc)
+                failed = self._fail(key, None, exc)
+                if failed is None:
+                    state = store.get(key)
+                    encoded = None if state is None else self._processor.codec.encode(state)
+                    self._sink.dead_timer(key, encoded, self._changelog, self.partition, exc)
+                    continue
+                outputs = failed
             store.complete()
             if outputs:
                 self._sink.send_all(outputs)
+
+    def _fail(self, key: str, value: Any, error: Exception) -> Sequence[OutputRecord] | None:
+        """The processor's record of ``error`` in ``key``'s state (see ``processing.py``), or
+        None with the record's changes rolled back."""
+        try:
+            outputs = self._processor.fail(key, value, error, self.store)
+            if outputs is not None:
+                self._sink.check(outputs)
+        except Exception as again:  # noqa: BLE001 - a failure that cannot be recorded is dead-lettered
+            # Never retried: the record goes to dead-letters, so it cannot fail in a loop.
+            logger.error(
+                "partition %d, key %s: recording %s failed too, dead-lettered: %s: %s",
+                self.partition, key, type(error).__name__, type(again).__name__, again,
+            )
+            outputs = None
+        if outputs is None:
+            self.store.rollback()
+        return outputs
 
     def write_changelog(self) -> None:
         """Produce every dirty state of the store to the changelog partition."""

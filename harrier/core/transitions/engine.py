@@ -34,6 +34,14 @@ __all__ = ["end_execution", "evaluate", "settle", "start"]
 
 def start(run: Run, task: Task, parent: TaskRun | None, value: Any = None, index: int | None = None) -> TaskRun:
     """Create a task run of `task` under `parent` and move it as far as it goes now."""
+    outer = run.blame
+    tr = _start(run, task, parent, value, index)
+    # Not reached when `_start` raises: the task run it was starting stays the one to blame.
+    run.blame = outer
+    return tr
+
+
+def _start(run: Run, task: Task, parent: TaskRun | None, value: Any, index: int | None) -> TaskRun:
     iteration = parent.iteration if parent is not None else ()
     if index is not None:
         iteration = (*iteration, index)
@@ -50,6 +58,7 @@ def start(run: Run, task: Task, parent: TaskRun | None, value: Any = None, index
             history=(StateChange(state=State.CREATED, at=run.now),),
         )
     )
+    run.blame = tr.id
     if task.run_if is not None:
         try:
             go = truthy(render_for(run, tr, task, task.run_if, f"{task.id}.runIf"))
@@ -97,6 +106,7 @@ def _side(run: Run, parent: TaskRun | None, tasks: Sequence[Task] | None, childr
 
 def evaluate(run: Run, parent_id: str | None) -> None:
     """Start what a flowable (or the flow, for None) can start now; end it when all is done."""
+    run.blame = parent_id
     if parent_id is None:
         if run.state not in (State.RUNNING, State.PAUSED):
             return

@@ -2,6 +2,8 @@
 
 TransitionError            base: an event cannot be applied at all
  +-- FlowMismatchError     the flow given to `step` is not the execution's flow
+ +-- StepError             something raised while applying an event (failures.py): the
+                           caller fails the execution with it
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ def on_worker_result(run: Run, result: WorkerResult) -> str | None:
         return f"attempt {result.attempt} of task run {tr.id} already ended"
     if not result.state.terminal:
         return f"attempt {result.attempt} of task run {tr.id} reported {result.state}, not an outcome"
+    run.blame = tr.id
     ended = attempt.replace(state=result.state, started_at=result.started_at, ended_at=result.ended_at, error=result.error)
     tr = run.put(tr.replace(attempts=(*tr.attempts[:-1], ended)))
     task = run.plan.task(tr.task_id)
@@ -72,6 +73,7 @@ def on_timers(run: Run) -> str | None:
     fired = set(due)
     run.timers = [t for t in run.timers if t not in fired]
     for timer in due:
+        run.blame = timer.task_run_id
         if timer.kind == FLOW_TIMEOUT:
             if run.state in (State.RUNNING, State.PAUSED):
                 _expire(run)
@@ -179,6 +181,7 @@ def on_resume(run: Run, command: ResumeExecution) -> str | None:
     paused = [tr for tr in run.runs if tr.state is State.PAUSED]
     ended = []
     for tr in paused:
+        run.blame = tr.id
         task = run.plan.task(tr.task_id)
         outputs = None
         if isinstance(task, Pause) and task.on_resume:
@@ -201,6 +204,7 @@ def on_subflow_ended(run: Run, event: SubflowEnded) -> str | None:
     task = run.plan.task(tr.task_id)
     if not isinstance(task, Subflow):
         return f"task run {tr.id} is not a Subflow"
+    run.blame = tr.id
     attempt = tr.attempts[-1].replace(state=event.state, ended_at=run.now)
     outputs = {"executionId": event.child_execution_id, "state": str(event.state), "outputs": event.outputs}
     state = event.state
@@ -270,6 +274,7 @@ def restart_failed(run: Run) -> None:
     run.log(LogLevel.INFO, f"restarted from {len(failed)} failed task run(s)")
     forget: set[str] = set()
     for tr in failed:
+        run.blame = tr.id
         task = run.plan.task(tr.task_id)
         if tr.id in parents_of_failed:
             run.put(tr.moved(State.RUNNING, run.now, error=None))

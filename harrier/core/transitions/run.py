@@ -30,12 +30,15 @@ class Run:
     `kids` maps a parent id (None: top level) to its children's ids, and `(ForEach run id,
     iteration index)` to that iteration's direct children. `tallies` holds ForEach
     iteration bookkeeping; `touched` the iterations whose children changed in this step.
+    `blame` is the task run being worked on (None: the execution itself): what fails if the
+    step raises (`failures.py`).
     """
 
     __slots__ = (
         "_owned_tallies",
         "admissions",
         "base_sizes",
+        "blame",
         "changed",
         "by_task",
         "commands",
@@ -91,6 +94,7 @@ class Run:
         self.commands: list[Command] = []
         self.logs: list[LogEntry] = []
         self.admissions: list[Admission] = []
+        self.blame: str | None = None
 
     # Task runs -------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from harrier.core.tasks.base import LogLevel
 from harrier.core.transitions.engine import end_execution, settle
 from harrier.core.transitions.events import Event, TimersDue
 from harrier.core.transitions.exceptions import FlowMismatchError
+from harrier.core.transitions.failures import StepError
 from harrier.core.transitions.flow_timeout import start_running
 from harrier.core.transitions.handlers import (
     on_admission,
@@ -67,8 +68,8 @@ def new_execution(command: CreateExecution, flow: Flow, now: datetime) -> Execut
     )
 
 
-def _create(command: CreateExecution, flow: Flow, now: datetime) -> StepResult:
-    run = Run(new_execution(command, flow, now), plan_for(flow), now)
+def _create(run: Run, command: CreateExecution) -> StepResult:
+    flow = run.flow
     if flow.disabled:
         run.fields["error"] = f"flow {flow.uid} is disabled"
     else:
@@ -85,7 +86,7 @@ def _create(command: CreateExecution, flow: Flow, now: datetime) -> StepResult:
     if flow.concurrency is not None:
         # Admission is decided by the owner of the flow's key on executions-by-flow.
         run.move(State.QUEUED)
-        run.admissions.append(request_for(flow, command.execution_id, now))
+        run.admissions.append(request_for(flow, command.execution_id, run.now))
         return run.result()
     start_running(run)
     run.dirty.append(None)
@@ -135,16 +136,42 @@ def reject(command: CreateExecution, error: str, now: datetime) -> StepResult:
 
 
 def step(execution: Execution | None, flow: Flow, event: Event, now: datetime) -> StepResult:
-    """Apply `event` to `execution` (None before its create) running `flow`, at time `now`."""
+    """Apply `event` to `execution` (None before its create) running `flow`, at time `now`.
+
+    Anything raised while applying it comes out as a `StepError` naming the task run being
+    worked on, so the caller can fail the execution there (`failures.fail_execution`).
+    """
     if isinstance(event, CreateExecution):
         if execution is not None:
             return StepResult(execution, changed=False, dropped=f"execution {execution.id} already exists")
-        return _create(event, flow, now)
+        return _guarded(Run(new_execution(event, flow, now), plan_for(flow), now), event)
     if execution is None:
         return StepResult(None, changed=False, dropped="no such execution")
     if execution.namespace != flow.namespace or execution.flow_id != flow.id:
         raise FlowMismatchError(f"execution {execution.id} runs {execution.uid}, not {flow.uid}")
-    run = Run(execution, plan_for(flow), now)
+    if not isinstance(event, _EVENTS):
+        raise TypeError(f"not an execution event: {type(event).__name__}")
+    return _guarded(Run(execution, plan_for(flow), now), event)
+
+
+_EVENTS = (AdmissionDecision, WorkerResult, TimersDue, KillExecution, ResumeExecution, RestartExecution, SubflowEnded)
+
+
+def _guarded(run: Run, event: Event) -> StepResult:
+    try:
+        return _create(run, event) if isinstance(event, CreateExecution) else _apply(run, event)
+    except Exception as exc:  # noqa: BLE001 - whatever escapes fails the execution, see failures.py
+        raise StepError(exc, run.blame, _partial(run)) from exc
+
+
+def _partial(run: Run) -> Execution | None:
+    try:
+        return run.snapshot()
+    except Exception:  # noqa: BLE001 - the caller falls back to the execution before the step
+        return None
+
+
+def _apply(run: Run, event: Event) -> StepResult:
     if isinstance(event, AdmissionDecision):
         dropped = on_admission(run, event)
     elif isinstance(event, WorkerResult):
@@ -157,11 +184,9 @@ def step(execution: Execution | None, flow: Flow, event: Event, now: datetime) -
         dropped = on_resume(run, event)
     elif isinstance(event, RestartExecution):
         dropped = on_restart(run)
-    elif isinstance(event, SubflowEnded):
-        dropped = on_subflow_ended(run, event)
     else:
-        raise TypeError(f"not an execution event: {type(event).__name__}")
+        dropped = on_subflow_ended(run, event)
     if dropped is not None:
-        return StepResult(execution, changed=False, dropped=dropped)
+        return StepResult(run.execution, changed=False, dropped=dropped)
     settle(run)
     return run.result()

@@ -66,3 +66,7 @@ class CounterProcessor:
         store.put(key, {"count": state["count"], "timer": None})
         payload = {"key": key, "count": state["count"], "timer": True}
         return [OutputRecord(OUTPUT, key.encode(), orjson.dumps(payload))]
+
+    def fail(self, key: str, value: Any, error: Exception, store: PartitionStore) -> None:
+        """A poison record is the runtime's dead-letter case here: nothing is recorded."""
+        return None

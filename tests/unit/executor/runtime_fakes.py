@@ -92,7 +92,12 @@ class Codec:
 
 
 class Adder:
-    """Adds ``n`` to the key's total; raises on ``n < 0``; a timer doubles the total."""
+    """Adds ``n`` to the key's total; raises on ``n < 0``; a timer doubles the total.
+
+    A failure is recorded in the key's state (output on ``errors``) when the record says
+    ``"record": true``, makes ``fail`` raise with ``"record": "raise"``, and is left to the
+    dead letters otherwise (timers included).
+    """
 
     codec = Codec()
 
@@ -116,3 +121,12 @@ class Adder:
             raise RuntimeError("unlucky")
         store.put(key, {"total": state["total"] * 2})
         return [OutputRecord("out", key.encode(), b"timer", partition=0)]
+
+    def fail(self, key: str, value: Any, error: Exception, store: PartitionStore) -> list[OutputRecord] | None:
+        record = None if value is None else value.get("record")
+        if record == "raise":
+            raise RuntimeError("cannot record it either")
+        if not record:
+            return None
+        store.put(key, {"failed": f"{type(error).__name__}: {error}"})
+        return [OutputRecord("errors", key.encode(), b"failed")]

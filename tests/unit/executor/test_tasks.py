@@ -124,3 +124,35 @@ def test_an_output_over_its_topic_limit_dead_letters_the_record_instead() -> Non
         "OutputTooLarge: output to out is 5 bytes, over the topic's max.message.bytes of 3"
     )
     assert task.store.get("e1") == {"total": 5, "due": None}
+
+
+def test_a_failure_the_processor_records_replaces_the_record_s_changes_and_is_no_dead_letter() -> None:
+    task, raw, _ = _task()
+    _start(task)
+    task.process(message("p.executions", 2, 7, b"e1", b'{"n": 2}'), "executions")
+    task.process(message("p.executions", 2, 8, b"e1", b'{"n": -5, "record": true}'), "executions")
+    assert task.store.get("e1") == {"failed": "ValueError: negative"}
+    assert [(r["topic"], r["value"]) for r in raw.records] == [("p.out", b"2"), ("p.errors", b"failed")]
+
+
+def test_an_output_too_large_is_recorded_by_the_processor_with_its_topic_and_key() -> None:
+    raw = RawProducer()
+    sink = RecordSink(TransactionalProducer(raw, "tx"), "p.", "p.dead-letters", {"out": 3})
+    task = StreamTask(0, [], Adder(), sink, "p.execution-states")
+    task.transition(TaskState.RUNNING)
+    task.process(message("p.executions", 0, 4, b"e1", b'{"n": 1000, "record": true}'), "executions")
+    assert task.store.get("e1") == {
+        "failed": "OutputTooLarge: output to out is 6 bytes, over the topic's max.message.bytes of 3"
+    }
+    assert [r["topic"] for r in raw.records] == ["p.errors"]
+
+
+def test_a_failure_that_cannot_be_recorded_either_is_dead_lettered_once_without_a_trace() -> None:
+    task, raw, _ = _task()
+    _start(task)
+    value = b'{"n": -1, "record": "raise"}'
+    task.process(message("p.executions", 2, 9, b"e1", value), "executions")
+    [letter] = raw.records
+    assert letter["topic"] == "p.dead-letters" and letter["value"] == value
+    assert "ValueError: negative" in dict(letter["headers"])["harrier.dlq.error"].decode()
+    assert len(task.store) == 0 and not task.store.dirty
