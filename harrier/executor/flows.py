@@ -7,7 +7,9 @@ are `FlowRecord` envelopes (type `flow`) keyed `namespace/id`; a tombstone delet
 Executions pin a revision, and a compacted topic keeps only the latest one per flow, so the
 table keeps the last `KEEP_REVISIONS` revisions it has seen of each flow; an execution of a
 revision it never saw runs the closest newer one it knows (logged), rather than failing.
-A flow whose source does not parse is logged and skipped.
+A flow whose source does not parse or validate (put on the topic by something other than a
+deploy, or written before validation grew stricter) is logged and skipped; its problems are
+kept so a create for it says why it cannot run instead of "not found".
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class FlowTable:
 
     def __init__(self) -> None:
         self._flows: dict[str, dict[int, Flow]] = {}
+        # `namespace/id` -> the problems of its last record, when that one was refused.
+        self._refused: dict[str, str] = {}
         self._changed = threading.Condition()
 
     def apply(self, key: str, value: bytes | None) -> None:
@@ -46,6 +50,7 @@ class FlowTable:
         if value is None:
             with self._changed:
                 self._flows.pop(key, None)
+                self._refused.pop(key, None)
                 self._changed.notify_all()
             return
         try:
@@ -53,6 +58,7 @@ class FlowTable:
             flow = parse_flow(record.source, file=f"flows[{key}]")
         except (DecodeError, FlowValidationError) as exc:
             logger.error("flow %s skipped: %s", key, exc)
+            self._refused[key] = "; ".join(str(exc).splitlines())
             return
         if flow.revision is None or flow.revision != record.revision:
             # The record's revision is authoritative; the source may omit it.
@@ -64,6 +70,7 @@ class FlowTable:
             for old in sorted(revisions)[:-KEEP_REVISIONS]:
                 del revisions[old]
             self._flows[record.uid] = revisions
+            self._refused.pop(record.uid, None)
             self._changed.notify_all()
 
     def get(self, namespace: str, flow_id: str, revision: int | None = None) -> Flow | None:
@@ -81,6 +88,10 @@ class FlowTable:
             logger.warning("flow %s/%s revision %d is gone; using revision %d", namespace, flow_id, revision, min(newer))
             found = revisions[min(newer)]
         return found
+
+    def refusal(self, namespace: str, flow_id: str) -> str | None:
+        """Why the last record of a flow was skipped (its problems), or None."""
+        return self._refused.get(f"{namespace}/{flow_id}")
 
     def wait_for(self, namespace: str, flow_id: str, revision: int | None, timeout: float) -> Flow | None:
         """`get`, waiting up to `timeout` seconds for the flow to arrive (a fresh deploy)."""

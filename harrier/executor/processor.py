@@ -12,7 +12,7 @@ table, applies the pure `step`, stores the new snapshot (the store's changelog i
 | commands        | executions      | execution id  |
 | log lines       | logs            | execution id  |
 
-A create for an unknown flow ends in a FAILED execution saying so. Whatever else goes wrong
+A create for an unknown (or invalid) flow ends in a FAILED execution saying so. Whatever else goes wrong
 for an execution (something raised in `step`, its flow gone, an output too large for its
 topic) ends it FAILED through `fail`, with the error on the task run being worked on (see
 `harrier.core.transitions.failures`): an execution never vanishes. Only a record that belongs
@@ -177,7 +177,9 @@ class ExecutionProcessor:
             flow = self.flows.wait_for(event.namespace, event.flow_id, event.revision, UNKNOWN_FLOW_WAIT_S)
             if flow is None:
                 what = f"{event.namespace}/{event.flow_id}" + (f" revision {event.revision}" if event.revision else "")
-                return self._apply(record.key, reject(event, f"flow {what} not found", now), None, store, now)
+                refused = self.flows.refusal(event.namespace, event.flow_id)
+                error = f"flow {what} not found" if refused is None else f"flow {what} is invalid: {refused}"
+                return self._apply(record.key, reject(event, error, now), None, store, now)
         else:
             if execution is None:
                 # Legitimate for a late duplicate of an execution ended and removed after its
