@@ -8,7 +8,7 @@ import sys
 import traceback
 
 from harrier import __version__
-from harrier.cli import completion, config, execution, flow, infra, namespace, server
+from harrier.cli import auth, completion, config, execution, flow, infra, namespace, server
 from harrier.cli.exceptions import CliError, ExitCode
 from harrier.cli.options import add_debug_option, api_options
 
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_parser(subparsers)
     infra.add_parser(subparsers)
     config.add_parser(subparsers)
+    auth.add_parser(subparsers)
     completion.add_parser(subparsers)
     return parser
 

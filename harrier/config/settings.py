@@ -196,11 +196,18 @@ class IndexerSettings(Section):
 
 
 class AuthSettings(Section):
-    """Webserver authentication: none, HTTP basic (users) or bearer tokens."""
+    """Webserver authentication: none, HTTP basic (users) or bearer tokens.
+
+    ``users`` maps a name to an argon2 hash of its password (``harrier auth hash``; plain text
+    is still accepted, with a warning at start). A client that fails ``max-failed-logins``
+    times within ``failed-login-window-s`` is answered 429 until the window has passed.
+    """
 
     mode: Literal["none", "basic", "bearer"] = "none"
     users: dict[str, str] = Field(default_factory=dict)
     tokens: list[str] = Field(default_factory=list)
+    max_failed_logins: int = Field(10, ge=1)
+    failed_login_window_s: float = Field(60.0, gt=0)
 
     @model_validator(mode="after")
     def _credentials_present(self) -> AuthSettings:
@@ -217,6 +224,9 @@ class WebserverSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     auth: AuthSettings = AuthSettings()
+    # Origins whose pages may call the API from a browser (CORS); none by default: the UI is
+    # served by the webserver itself, from the same origin.
+    cors_origins: list[str] = Field(default_factory=list)
 
 
 class StorageSettings(Section):

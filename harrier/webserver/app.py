@@ -17,6 +17,7 @@ import uvicorn
 from confluent_kafka import Consumer
 from elasticsearch import Elasticsearch
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from harrier.config.settings import Settings
@@ -106,6 +107,11 @@ def create_app(
         app.include_router(router, prefix=TENANT_PREFIX, dependencies=[*tenant, *guarded])
     install_ui(app, options.ui_dir)
     app.add_middleware(RequestMetrics, metrics=metrics)
+    if settings.webserver.cors_origins:
+        # Closed unless configured: without these headers a browser keeps other sites' pages
+        # from reading the API's answers.
+        app.add_middleware(CORSMiddleware, allow_origins=settings.webserver.cors_origins,
+                           allow_credentials=True, allow_methods=["*"], allow_headers=["*"])
     return app
 
 

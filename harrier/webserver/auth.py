@@ -2,6 +2,8 @@
 
 Only ``/api/v1`` (but the webhook, which checks its own key) and ``/metrics`` are guarded;
 ``/health``, ``/ready`` and the OpenAPI document stay open for probes and tooling.
+Passwords are argon2 hashes in the settings (``passwords.py``); a client that keeps sending
+wrong credentials is throttled (``throttle.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicC
 
 from harrier.config.settings import AuthSettings, WebserverSettings
 from harrier.webserver.exceptions import Unauthorized
+from harrier.webserver.passwords import Passwords
+from harrier.webserver.throttle import FailedLogins
 
 __all__ = ["auth_dependency", "warn_if_open"]
 
@@ -27,10 +31,11 @@ Check = Callable[..., Coroutine[Any, Any, None]]
 
 def auth_dependency(auth: AuthSettings) -> Check | None:
     """The dependency that guards routes under ``auth``, or None when auth is off."""
+    failures = FailedLogins(auth.max_failed_logins, auth.failed_login_window_s)
     if auth.mode == "basic":
-        return _basic(auth.users)
+        return _basic(Passwords(auth.users), failures)
     if auth.mode == "bearer":
-        return _bearer(auth.tokens)
+        return _bearer(auth.tokens, failures)
     return None
 
 
@@ -44,24 +49,23 @@ def warn_if_open(webserver: WebserverSettings) -> None:
         )
 
 
-def _basic(users: dict[str, str]) -> Check:
+def _basic(passwords: Passwords, failures: FailedLogins) -> Check:
     scheme = HTTPBasic(auto_error=False)
-    known = {name.encode(): password.encode() for name, password in users.items()}
 
     async def check(request: Request, credentials: HTTPBasicCredentials | None = Depends(scheme)) -> None:
         challenge = _challenge(request, "Basic")
         if credentials is None:
             raise Unauthorized("authentication required: send HTTP basic credentials", challenge)
-        expected = known.get(credentials.username.encode())
-        # Compare even for an unknown user so timing does not tell which users exist.
-        matched = hmac.compare_digest(expected or b"\0", credentials.password.encode())
-        if expected is None or not matched:
+        client = _client(request)
+        failures.check(client)
+        if not await passwords.verify(credentials.username, credentials.password):
+            failures.add(client)
             raise Unauthorized("invalid username or password", challenge)
 
     return check
 
 
-def _bearer(tokens: list[str]) -> Check:
+def _bearer(tokens: list[str], failures: FailedLogins) -> Check:
     scheme = HTTPBearer(auto_error=False)
     known = [token.encode() for token in tokens]
 
@@ -69,11 +73,21 @@ def _bearer(tokens: list[str]) -> Check:
         challenge = _challenge(request, "Bearer")
         if credentials is None:
             raise Unauthorized("authentication required: send Authorization: Bearer <token>", challenge)
+        client = _client(request)
+        failures.check(client)
         given = credentials.credentials.encode()
-        if not any(hmac.compare_digest(token, given) for token in known):
+        # Every token is compared (no early exit), each in constant time: the time taken does
+        # not tell how many tokens there are or which one came close.
+        matches = [hmac.compare_digest(token, given) for token in known]
+        if not any(matches):
+            failures.add(client)
             raise Unauthorized("invalid bearer token", challenge)
 
     return check
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _challenge(request: Request, scheme: str) -> str | None:

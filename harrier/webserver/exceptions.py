@@ -8,6 +8,7 @@ Exception tree::
         ├── NotFound               404: unknown flow, revision or execution
         ├── Conflict               409: the resource is in the wrong state (kill of a finished run)
         ├── Unprocessable          422: invalid flow YAML, inputs or parameters
+        ├── TooManyFailures        429: a client failed to authenticate too often; retry later
         └── Unavailable            503: Kafka or Elasticsearch did not answer
 """
 
@@ -19,6 +20,7 @@ __all__ = [
     "ApiError",
     "Conflict",
     "NotFound",
+    "TooManyFailures",
     "Unauthorized",
     "Unavailable",
     "Unprocessable",
@@ -55,6 +57,16 @@ class Unauthorized(ApiError):
         super().__init__(message)
         # No challenge (scheme None) for the UI: a browser answers one with its own login dialog.
         self.headers = {"WWW-Authenticate": f'{scheme} realm="harrier"'} if scheme else {}
+
+
+class TooManyFailures(ApiError):
+    """A client sent wrong credentials too many times in the window: refused until it passes."""
+
+    status = 429
+
+    def __init__(self, client: str, retry_after_s: int) -> None:
+        super().__init__(f"too many failed logins from {client}: retry in {retry_after_s} s")
+        self.headers = {"Retry-After": str(retry_after_s)}
 
 
 class NotFound(ApiError):
