@@ -1,4 +1,5 @@
-"""The web UI and the Swagger docs, served from the built files so a browser needs no network."""
+"""The web UI and the API docs (Swagger UI, ReDoc), served from the built files so a browser
+needs no network."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import get_route_path
@@ -17,6 +18,12 @@ __all__ = ["install_ui"]
 
 # Paths that are never the UI's: an unknown one under them stays the API's JSON 404.
 _NOT_UI = ("/api", "/docs", "/redoc", "/openapi.json", "/health", "/ready", "/metrics", "/swagger/")
+# The docs pages may load nothing from another host: ReDoc's footer links a logo from its CDN,
+# which the browser then never asks for. Inline script and styles are the pages' own.
+_DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+)
 # Asset names carry a content hash, so a browser may keep them for good.
 _IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -32,21 +39,39 @@ _NOT_BUILT = """<!doctype html>
 
 def install_ui(app: FastAPI, folder: Path) -> None:
     """Serve the UI built in ``folder`` at ``/`` (history-mode routes fall back to its
-    ``index.html``), its hashed assets at ``/assets``, and Swagger UI at ``/docs`` from
-    ``folder/swagger``. Call after every API route is included; none of this is guarded,
-    the UI asks for credentials itself."""
+    ``index.html``), its hashed assets at ``/assets``, Swagger UI at ``/docs`` from
+    ``folder/swagger`` and ReDoc at ``/redoc`` from ``folder/redoc``. Call after every API
+    route is included; none of this is guarded, the UI asks for credentials itself."""
     app.mount("/assets", _Static(folder / "assets", cache_control=_IMMUTABLE), name="ui-assets")
     app.mount("/swagger", _Static(folder / "swagger"), name="swagger")
+    app.mount("/redoc-assets", _Static(folder / "redoc"), name="redoc")
+    openapi_url = app.openapi_url or "/openapi.json"
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
+        page = get_swagger_ui_html(
+            openapi_url=openapi_url,
             title=f"{app.title} API",
             swagger_js_url="/swagger/swagger-ui-bundle.js",
             swagger_css_url="/swagger/swagger-ui.css",
             swagger_favicon_url="/swagger/favicon-32x32.png",
+            # Swagger UI would otherwise ask validator.swagger.io for a badge.
+            swagger_ui_parameters={"validatorUrl": None},
         )
+        page.headers["Content-Security-Policy"] = _DOCS_POLICY
+        return page
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        page = get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} API",
+            redoc_js_url="/redoc-assets/redoc.standalone.js",
+            redoc_favicon_url="/swagger/favicon-32x32.png",
+            with_google_fonts=False,
+        )
+        page.headers["Content-Security-Policy"] = _DOCS_POLICY
+        return page
 
     app.router.default = _HistoryFallback(folder / "index.html", app.router.default)
 

@@ -1,4 +1,4 @@
-"""The web UI and /docs as the webserver serves them, from a ui_dist-like folder of the test's own."""
+"""The web UI, /docs and /redoc as the webserver serves them, from a ui_dist-like folder of the test's own."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ def built(tmp_path: Path) -> Path:
     """A folder laid out as `npm run build` leaves ui_dist."""
     (tmp_path / "assets").mkdir()
     (tmp_path / "swagger").mkdir()
+    (tmp_path / "redoc").mkdir()
     (tmp_path / "index.html").write_text(INDEX)
     (tmp_path / "assets" / "index-abc123.js").write_text("console.log('app')")
     (tmp_path / "swagger" / "swagger-ui-bundle.js").write_text("window.SwaggerUIBundle = 1")
     (tmp_path / "swagger" / "swagger-ui.css").write_text("body {}")
+    (tmp_path / "redoc" / "redoc.standalone.js").write_text("window.Redoc = 1")
     return tmp_path
 
 
@@ -52,7 +54,7 @@ def test_api_paths_never_fall_back_to_the_ui(app_client: Any, built: Path) -> No
     ui = client(app_client, built)
     unknown = ui.get("/api/v1/nothing-here")
     assert (unknown.status_code, unknown.json()) == (404, {"message": "no such endpoint: GET /api/v1/nothing-here"})
-    for path in ("/api", "/docs/extra", "/redoc", "/health/x", "/metrics/x", "/swagger/nope.js"):
+    for path in ("/api", "/docs/extra", "/redoc/extra", "/redoc-assets/nope.js", "/health/x", "/metrics/x", "/swagger/nope.js"):
         response = ui.get(path)
         assert response.status_code == 404, path
         assert response.headers["content-type"] == "application/json", path
@@ -87,4 +89,16 @@ def test_docs_load_swagger_from_the_webserver_only(app_client: Any, built: Path)
         assert path in docs.text
         assert ui.get(path).status_code == 200
     assert "/openapi.json" in docs.text
-    assert ui.get("/redoc").status_code == 404
+    assert "'self'" in docs.headers["content-security-policy"]
+
+
+def test_redoc_loads_from_the_webserver_only(app_client: Any, built: Path) -> None:
+    ui = client(app_client, built)
+    redoc = ui.get("/redoc")
+    assert redoc.status_code == 200
+    assert not re.search(r"https?://", redoc.text), redoc.text
+    assert '<redoc spec-url="/openapi.json">' in redoc.text
+    assert "/redoc-assets/redoc.standalone.js" in redoc.text
+    assert ui.get("/redoc-assets/redoc.standalone.js").text == "window.Redoc = 1"
+    # The policy keeps the browser from fetching ReDoc's footer logo from its CDN.
+    assert "img-src 'self' data:" in redoc.headers["content-security-policy"]
