@@ -1,7 +1,8 @@
 """Following an execution to its end: `execution run --wait|--follow` and `execution follow`.
 
 The follow stream (``GET /executions/{id}/follow``) sends Kestra's Execution body on each
-change; Harrier also sends each log line as a ``log`` event. The exit code is the same
+change as an unnamed event (``id: progress``, the last one ``id: end``); Harrier also sends
+each log line as a ``log`` event. The exit code is the same
 whichever command waited: 0 on SUCCESS or WARNING, 1 on any other end, 4 on a time-out.
 """
 
@@ -34,7 +35,7 @@ def follow_to_end(api: Api, execution_id: str, timeout: float, *, echo: bool) ->
     try:
         for kind, data in api.events(f"/executions/{execution_id}/follow", deadline,
                                      missing=unknown_execution(execution_id)):
-            if kind == "execution":
+            if kind == "message":
                 last = data
                 if printer:
                     printer.execution(data)

@@ -31,9 +31,6 @@ def run_logs(args: argparse.Namespace) -> int:
         if not entries:
             # Kestra answers [] for an execution it does not know: tell the two cases apart.
             api.json("GET", f"/executions/{args.id}", missing=unknown_execution(args.id))
-    if args.task:
-        # Sent as Kestra's taskId filter too; kept here so every server filters the same way.
-        entries = [entry for entry in entries if entry.get("taskId") == args.task]
     if args.json:
         print_json(entries)
         return 0

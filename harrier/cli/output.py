@@ -65,7 +65,7 @@ def time_text(value: str | None) -> str:
 
 
 def duration_text(value: str | None) -> str:
-    """An ISO-8601 duration (``PT1M2.5S``) as people read it (``1m 2.5s``)."""
+    """An ISO-8601 duration (``PT1M2.5S``) as people read it (``1m 2.5s``, ``25ms``)."""
     match = _ISO_DURATION.match(value or "")
     if not value or not match:
         return value or ""
@@ -73,5 +73,8 @@ def duration_text(value: str | None) -> str:
     parts = [f"{d}d" if d else "", f"{h}h" if h else "", f"{m}m" if m else ""]
     if s or not any(parts):
         seconds = float(s or 0)
-        parts.append(f"{seconds:.3g}s" if seconds < 10 else f"{seconds:.0f}s")
+        if seconds < 1 and not any(parts):
+            parts.append(f"{seconds * 1000:.0f}ms")
+        else:
+            parts.append(f"{seconds:.3g}s" if seconds < 10 else f"{seconds:.0f}s")
     return " ".join(part for part in parts if part)

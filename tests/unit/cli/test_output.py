@@ -20,8 +20,8 @@ def test_a_piped_table_keeps_each_row_on_one_line_and_its_brackets(capsys: pytes
 
 
 @pytest.mark.parametrize(("iso", "text"), [
-    ("PT0.123S", "0.123s"), ("PT12.345S", "12s"), ("PT1M2.5S", "1m 2.5s"), ("PT2H", "2h"), ("P1DT3M", "1d 3m"),
-    ("PT0S", "0s"), (None, ""), ("not a duration", "not a duration"),
+    ("PT0.0252S", "25ms"), ("PT3.256S", "3.26s"), ("PT12.345S", "12s"), ("PT1M2.5S", "1m 2.5s"), ("PT2H", "2h"),
+    ("P1DT3M", "1d 3m"), ("PT0S", "0ms"), (None, ""), ("not a duration", "not a duration"),
 ])
 def test_durations_read_as_people_say_them(iso: str | None, text: str) -> None:
     assert duration_text(iso) == text
