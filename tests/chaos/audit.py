@@ -60,8 +60,10 @@ class Audit:
     # One record per dead-lettered topic as large as the topic takes; its dead letter whole.
     poison_oversize: int = 0
     poison_oversize_whole: int = 0
-    # "STATE: error" of the poison run's create for a flow that does not exist.
-    unknown_flow: str | None = None
+    # The poison run's executions that must end FAILED with their error (an unknown flow, an
+    # invalid one, a step that raises): how many did not (one that never ended is lost).
+    poisoned: int = 0
+    poisoned_wrong: int = 0
     crashed: int = 0
     faults: list[str] = field(default_factory=list)
     # Task runs (task_run_id -> "task attempt state") not terminal in a lost execution's last snapshot.
@@ -80,9 +82,7 @@ class Audit:
             "cron ticks doubled": self.ticks_doubled,
             "poison records not dead-lettered": self.poison - self.poison_dead_lettered,
             "oversize poison records not dead-lettered whole": self.poison_oversize - self.poison_oversize_whole,
-            "creates for an unknown flow not FAILED as such": int(
-                self.unknown_flow is not None and not (self.unknown_flow.startswith("FAILED") and "not found" in self.unknown_flow)
-            ),
+            "poisoned executions not FAILED with their error": self.poisoned_wrong,
             "components that exited on their own": self.crashed,
         }
         return [f"{what}: {n}" for what, n in checks.items() if n]

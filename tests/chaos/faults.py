@@ -100,6 +100,6 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("broker-kill-of-3", "kill -9 one broker of a 3-broker cluster (replication factor 3)",
              _kill_one_of_three_brokers, own_brokers=3),
     Scenario("poison", "malformed, wrong-version, wrong-schema and oversize records on every consumed topic, "
-             "and a create for an unknown flow",
+             "and creates for an unknown flow, an invalid one and one whose step raises",
              _poison_every_topic, schedulers=1, poison=True),
 )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 
-__all__ = ["CHILD", "CRON", "MIXED", "NAMESPACE", "SECRET_ENV", "SECRET_VALUE", "TASK_RUNS_PER_EXECUTION"]
+__all__ = [
+    "BAD_OUTPUTS", "CHILD", "CRON", "INVALID", "MIXED", "NAMESPACE", "SECRET_ENV", "SECRET_VALUE",
+    "TASK_RUNS_PER_EXECUTION",
+]
 
 NAMESPACE = "chaos"
 
@@ -70,4 +73,32 @@ tasks:
   - id: tock
     type: io.kestra.plugin.core.log.Log
     message: "tick {{{{ trigger.date }}}}"
+"""
+
+# The poison run's flows. INVALID goes on the flows topic without a deploy (a test that does
+# not exist): the executor's flow table refuses it, and a create for it must fail saying why.
+INVALID = """id: invalid
+namespace: chaos
+tasks:
+  - id: route
+    type: io.kestra.plugin.core.flow.Switch
+    value: "{{ taskrun.value is jsonish }}"
+    cases:
+      a:
+        - id: never
+          type: io.kestra.plugin.core.log.Log
+          message: never
+"""
+
+# Valid, but `range` is a function: the flow's outputs cannot become JSON, so the step that
+# ends the execution raises and the executor must fail the execution instead.
+BAD_OUTPUTS = """id: bad-outputs
+namespace: chaos
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.log.Log
+    message: first
+outputs:
+  - id: broken
+    value: "{{ [range] }}"
 """

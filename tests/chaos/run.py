@@ -35,7 +35,17 @@ from harrier.topics.serdes import encode_key
 from tests.chaos.audit import TERMINAL, Audit, audit_run, read_topic
 from tests.chaos.components import Components
 from tests.chaos.faults import Scenario
-from tests.chaos.flows import CHILD, CRON, MIXED, NAMESPACE, SECRET_ENV, SECRET_VALUE, TASK_RUNS_PER_EXECUTION
+from tests.chaos.flows import (
+    BAD_OUTPUTS,
+    CHILD,
+    CRON,
+    INVALID,
+    MIXED,
+    NAMESPACE,
+    SECRET_ENV,
+    SECRET_VALUE,
+    TASK_RUNS_PER_EXECUTION,
+)
 from tests.chaos.load import Load
 
 __all__ = ["FULL", "QUICK", "Faults", "Size", "run_scenario", "run_scenarios"]
@@ -61,6 +71,13 @@ DEAD_LETTERED_TOPICS = (
 )
 # Poisoned too, but only skipped with a log line: the scheduler's own store.
 SKIPPED_TOPICS = ("triggers",)
+# The poison run's creates, by flow, and what the error of each FAILED execution must say:
+# a flow nobody deployed, one that bypassed validation, one whose step raises in the executor.
+POISONED_FLOWS = {
+    "no-such-flow": "flow chaos/no-such-flow not found",
+    "invalid": "no test named 'jsonish'",
+    "bad-outputs": "PydanticSerializationError: Unable to serialize unknown type",
+}
 
 
 @dataclass(frozen=True)
@@ -130,10 +147,11 @@ class _Run:
         self.components = Components(config, self.work, SECRET_ENV)
         self.load = Load(bootstrap, self.topics["executions"], NAMESPACE, "mixed", size.executions, size.rate)
         self.cron_flows = {f"cron-{i}" for i in range(_CRON_FLOWS)} if scenario.schedulers else set()
-        self.poisoned = 0
+        self.poisoned_records = 0
         self.oversize: dict[str, int] = {}
-        # A create for a flow nobody deployed: it must end FAILED, saying so.
-        self.unknown_flow_execution = uuid.uuid4().hex
+        # The poison run's executions (id -> flow) that must end FAILED with an error saying
+        # (flow -> what it says): none of them may vanish into the dead letters.
+        self.poisoned: dict[str, str] = {}
         self._producer = Producer({
             "bootstrap.servers": bootstrap, "acks": "all", "log_level": 2,
             "message.max.bytes": largest_message_bytes(build_specs(self.settings)) + _RECORD_OVERHEAD_BYTES,
@@ -164,6 +182,8 @@ class _Run:
     def prepare(self) -> None:
         ensure_topics(create_admin(self.settings), build_specs(self.settings).values())
         sources = {"mixed": MIXED, "child": CHILD} | {f: CRON.format(flow_id=f) for f in sorted(self.cron_flows)}
+        if self.scenario.poison:
+            sources |= {"invalid": INVALID, "bad-outputs": BAD_OUTPUTS}
         for flow_id, source in sources.items():
             record = FlowRecord(namespace=NAMESPACE, id=flow_id, revision=1, source=source)
             self._producer.produce(self.topics["flows"], key=encode_key(record.uid), value=FLOW_RECORD.encode(record))
@@ -187,8 +207,8 @@ class _Run:
             raise RuntimeError("the warm-up execution did not end: " + self._tails())
 
     def inject_poison(self) -> int:
-        """Four bad records on each consumed topic (the last as large as the topic takes) and
-        a create for a flow that does not exist; how many must become dead letters."""
+        """Four bad records on each consumed topic (the last as large as the topic takes) and a
+        create for each of ``POISONED_FLOWS``; how many records must become dead letters."""
         specs = build_specs(self.settings)
         kinds = [
             b"{not json",
@@ -201,17 +221,18 @@ class _Run:
             self.oversize[logical] = len(oversize)
             for n, value in enumerate([*kinds, oversize]):
                 self._producer.produce(self.topics[logical], key=encode_key(f"poison-{n}"), value=value)
-                self.poisoned += logical in DEAD_LETTERED_TOPICS
-        command = CreateExecution(
-            execution_id=self.unknown_flow_execution, namespace=NAMESPACE, flow_id="no-such-flow",
-            created_at=datetime.now(UTC),
-        )
-        self._producer.produce(self.topics["executions"], key=encode_key(command.execution_id), value=encode_command(command))
+                self.poisoned_records += logical in DEAD_LETTERED_TOPICS
+        for flow_id in POISONED_FLOWS:
+            command = CreateExecution(
+                execution_id=uuid.uuid4().hex, namespace=NAMESPACE, flow_id=flow_id, created_at=datetime.now(UTC),
+            )
+            self.poisoned[command.execution_id] = flow_id
+            self._producer.produce(self.topics["executions"], key=encode_key(command.execution_id), value=encode_command(command))
         self._producer.flush(30)
-        return self.poisoned
+        return self.poisoned_records
 
     def wait_drained(self) -> None:
-        self._wait_ended(self.load.accepted, self.size.drain_s)
+        self._wait_ended(self.load.accepted | set(self.poisoned), self.size.drain_s)
 
     def _wait_ended(self, ids: set[str], timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s
@@ -253,13 +274,14 @@ class _Run:
             whole += letter.value is not None and len(letter.value) == self.oversize.get(logical)
         return counts, whole
 
-    def final_state(self, execution_id: str) -> dict | None:
-        """The last snapshot of ``execution_id`` on ``execution-states``."""
-        last = None
+    def final_states(self, execution_ids: set[str]) -> dict[str, dict]:
+        """The last snapshot of each of ``execution_ids`` on ``execution-states`` (if any)."""
+        last: dict[str, dict] = {}
         for message in read_topic(self.bootstrap, self.topics["execution-states"]):
-            if message.key() == execution_id.encode() and message.value() is not None:
+            key = message.key().decode("utf-8", "replace") if message.key() else ""
+            if key in execution_ids and message.value() is not None:
                 try:
-                    last = orjson.loads(message.value())["data"]
+                    last[key] = orjson.loads(message.value())["data"]
                 except (orjson.JSONDecodeError, KeyError, TypeError):
                     continue  # a poison record
         return last
@@ -311,6 +333,19 @@ def _delete_topics(bootstrap: str, prefix: str, attempts: int = 3) -> None:
             time.sleep(1.0)
 
 
+def _audit_poisoned(audit: Audit, poisoned: dict[str, str], finals: dict[str, dict]) -> None:
+    """Each poisoned execution must end FAILED saying why; one that never ends is lost."""
+    audit.poisoned = len(poisoned)
+    for execution_id, flow_id in poisoned.items():
+        final = finals.get(execution_id, {})
+        state, error = final.get("state"), final.get("error") or ""
+        audit.examples.append(f"poisoned execution of {flow_id}: {state or 'never written'}: {error}")
+        if state not in TERMINAL:
+            audit.lost += 1
+        elif state != "FAILED" or POISONED_FLOWS[flow_id] not in error:
+            audit.poisoned_wrong += 1
+
+
 def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, work: Path) -> Audit:
     """Run ``scenario`` at ``size`` against the broker at ``bootstrap`` (unless it brings its
     own) and the Elasticsearch at ``es_url``; the audit of what happened."""
@@ -350,13 +385,11 @@ def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, wo
         audit.lost += len(run.load.rejected)
         if scenario.poison:
             letters, whole = run.dead_letters()
-            audit.poison = run.poisoned
+            audit.poison = run.poisoned_records
             audit.poison_dead_lettered = sum(letters.get(t, 0) for t in DEAD_LETTERED_TOPICS)
             audit.poison_oversize, audit.poison_oversize_whole = len(DEAD_LETTERED_TOPICS), whole
             audit.examples += [f"dead letters by topic: {letters}"]
-            unknown = run.final_state(run.unknown_flow_execution) or {}
-            audit.unknown_flow = f"{unknown.get('state')}: {unknown.get('error')}"
-            audit.examples += [f"create for an unknown flow: {audit.unknown_flow}"]
+            _audit_poisoned(audit, run.poisoned, run.final_states(set(run.poisoned)))
         audit.faults = faults.notes
         phase("audit")
         audit.phases = phases

@@ -9,7 +9,7 @@ import pytest
 
 from tests.chaos.audit import Audit
 from tests.chaos.faults import SCENARIOS, Scenario
-from tests.chaos.run import QUICK, run_scenarios
+from tests.chaos.run import POISONED_FLOWS, QUICK, run_scenarios
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(900)]
 
@@ -36,3 +36,4 @@ def test_scenario_keeps_every_promise(scenario: Scenario, audits: dict[str, Audi
         assert audit.ticks > 0
     if scenario.poison:
         assert audit.poison_dead_lettered == audit.poison > 0
+        assert audit.poisoned == len(POISONED_FLOWS)
