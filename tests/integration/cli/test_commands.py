@@ -5,6 +5,7 @@ one line and no traceback. One standalone for the module; flows of its own names
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -73,10 +74,23 @@ UNKNOWN_EXECUTION = "error: execution nope does not exist (harrier execution lis
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (TRACE|DEBUG|INFO |WARN |ERROR) \S+: ")
 
 
+TAG = f"clicmd{free_port()}"
+TOKEN = "cli-t0ken"
+
+
 @pytest.fixture(scope="module")
 def server(kafka_bootstrap: str, es_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("cli-commands")
-    with standalone(home, kafka_bootstrap, es_url, tag=f"clicmd{free_port()}") as url:
+    with standalone(home, kafka_bootstrap, es_url, tag=TAG) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def guarded(server: str, kafka_bootstrap: str, es_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second webserver on the same topics, with bearer tokens on."""
+    home = tmp_path_factory.mktemp("cli-guarded")
+    auth = f"  auth:\n    mode: bearer\n    tokens: [{TOKEN}]\n"
+    with standalone(home, kafka_bootstrap, es_url, tag=TAG, webserver=auth, only="webserver") as url:
         yield url
 
 
@@ -94,10 +108,11 @@ def flows(server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def harrier(server: str | None, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+def harrier(server: str | None, *args: str, timeout: float = 90, **env: str) -> subprocess.CompletedProcess[str]:
     """Run the installed command; no output of any command ever holds a traceback."""
     command = [HARRIER, *args, *(["--server", server] if server else [])]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("HARRIER_")}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env={**clean, **env})
     assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
     return done
 
@@ -284,3 +299,14 @@ def test_a_server_that_is_not_there_is_one_line_exit_3() -> None:
             3, f"error: no Harrier at {address}: start it with `harrier server standalone` or `make run`, "
                "or point --server (HARRIER_SERVER) at it\n"
         )
+
+
+def test_credentials_missing_or_refused_say_which_variables_to_set(guarded: str) -> None:
+    missing = harrier(guarded, "flow", "list")
+    assert (missing.returncode, missing.stderr) == (
+        1, f"error: Harrier at {guarded} needs credentials (401): set HARRIER_TOKEN, or HARRIER_USER and HARRIER_PASSWORD\n"
+    )
+    refused = harrier(guarded, "flow", "list", HARRIER_TOKEN="wrong")
+    assert (refused.returncode, refused.stderr) == (1, f"error: Harrier at {guarded} refused the credentials in HARRIER_TOKEN (401)\n")
+    allowed = harrier(guarded, "namespace", "list", HARRIER_TOKEN=TOKEN)
+    assert allowed.returncode == 0 and allowed.stdout.startswith("NAMESPACE"), allowed.stderr
