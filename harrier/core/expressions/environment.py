@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import orjson
-from jinja2 import StrictUndefined, nodes
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
@@ -231,6 +231,13 @@ class _Guard(NodeTransformer):
     def visit_For(self, node: nodes.For) -> nodes.Node:  # noqa: N802
         self.generic_visit(node)
         node.iter = nodes.Filter(node.iter, "harrier_guard", [], [], None, None, lineno=node.lineno)
+        return node
+
+    def visit_Name(self, node: nodes.Name) -> nodes.Node:  # noqa: N802
+        # Jinja binds `self` to a reference to the template itself (a Python object that would
+        # leak into values and outputs); Pebble has no such name.
+        if node.name == "self" and node.ctx == "load":
+            raise TemplateSyntaxError("'self' is not defined in expressions", node.lineno)
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
 from jinja2 import TemplateSyntaxError, nodes
@@ -141,6 +142,11 @@ def _run(compiled: Compiled, context: Mapping[str, Any]) -> Any:
         value = ctx.vars["result"]
         if isinstance(value, Undefined):
             value._fail_with_undefined_error()
+        if isinstance(value, Iterator):
+            # Jinja's map, select, reject... return generators: a value is a list, as Pebble's.
+            value = list(itertools.islice(value, LIMITS.max_sequence + 1))
+            if len(value) > LIMITS.max_sequence:
+                raise HarrierExpressionError(f"expression yields more than {LIMITS.max_sequence} items")
         if isinstance(value, (dict, list, tuple)):
             check_printed_size(value)
         return value

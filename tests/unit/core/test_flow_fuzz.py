@@ -86,3 +86,57 @@ def test_random_expression_text(body):
         render("{%" + body + "%}", CONTEXT)
     except HarrierExpressionError:
         pass
+
+
+# Tokens that reach for Python's objects (dunder attributes, Jinja's own globals, loop and
+# macro internals) or for unbounded work (huge ranges, repetition, power, nested loops).
+ESCAPES = [
+    "__class__", "__mro__", "__subclasses__()", "__globals__", "__init__", "__dict__", "__builtins__", "self",
+    "cycler", "joiner", "lipsum", "namespace", "loop", "caller", "varargs", "kwargs", "config", "attr('__class__')",
+    "|attr('__globals__')", "|format('%s')", "|map('upper')", "|map(attribute='__class__')", "|selectattr('__class__')",
+    "|sum", "|list", "|string", "|first", "'x'*10**7", "range(10**9)", "10**10**10", "inputs.l*10**8", "~",
+    "[inputs.l]*10**6", "'{{'", "render('{{ 1 }}')", "render(inputs.a)", "now()", ".", "(", ")", "[", "]", "|",
+    "inputs", "x", "'a'", "1", "+", "*", "**", ",", "in", "for", "if", "else",
+]
+# What a render may yield: JSON-like values (and dates), never a Python function, class or module.
+PLAIN = (type(None), bool, int, float, str, list, tuple, dict)
+
+
+def _plain(value, depth=0):
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.timedelta)):
+        return True
+    if not isinstance(value, PLAIN) or depth > 50:
+        return False
+    if isinstance(value, dict):
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v, depth + 1) for v in value[:1000])
+    return True
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(ESCAPES), min_size=1, max_size=8),
+       st.sampled_from(["{{ %s }}", "{%% for i in %s %%}{%% for j in %s %%}{{ j }}{%% endfor %%}{%% endfor %%}"]))
+def test_random_escapes_yield_plain_values_within_the_budgets(tokens, shape):
+    import time
+    import tracemalloc
+
+    template = shape.replace("%s", " ".join(tokens))
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        value = render(template, CONTEXT, where="tasks[0].message")
+    except HarrierExpressionError as exc:
+        assert str(exc).startswith("tasks[0].message: ")
+    else:
+        assert _plain(value), f"{template!r} yielded {type(value).__name__}"
+        assert "<function" not in str(value) and "<class" not in str(value) and "<module" not in str(value)
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    # The time budget is 1 s per render and strings and sequences are bounded to a million:
+    # a render that escaped them would take longer or hold more than this.
+    assert time.monotonic() - started < 3.0, template
+    assert peak < 200 * 1024 * 1024, f"{template!r} peaked at {peak} bytes"

@@ -152,3 +152,12 @@ def test_expressions_reach_neither_the_filesystem_nor_the_network(template):
     with pytest.raises(HarrierExpressionError) as info:
         render(template, CTX, where="tasks[0].message")
     assert str(info.value).startswith("tasks[0].message: ")
+
+
+def test_self_is_refused_and_lazy_filters_yield_lists():
+    # Found by the escape fuzz: Jinja's `self` is the template's Python object, and map/select
+    # returned generators, which no output or JSON encoder can hold.
+    with pytest.raises(HarrierExpressionError, match="'self' is not defined"):
+        render("{{ self }}", CTX, where="tasks[0].message")
+    assert render("{{ inputs.items | map('string') }}", CTX) == ["1", "2"]
+    assert render("{{ inputs.items | select('odd') }}", CTX) == [1]
