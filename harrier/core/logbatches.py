@@ -14,12 +14,16 @@ from typing import Any, Protocol
 from harrier.core.messages import LogBatch, LogEntry
 from harrier.core.tasks.base import LogLevel
 
-__all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_LINES", "Line", "LogSource", "batch_entries", "batch_lines", "split_batch"]
+__all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_LINES", "MAX_LINE_CHARS", "Line", "LogSource", "batch_entries", "batch_lines", "split_batch"]
 
 # Well under the `logs` topic's 1 MiB record limit, and small enough that one search hit
 # (a batch is one Elasticsearch document) stays cheap to return.
 MAX_BATCH_LINES = 2_000
 MAX_BATCH_BYTES = 256 * 1024
+# A longer line is cut, saying so at its end: a record must fit the topic (1 MiB), and a line a
+# quarter of that size is already no longer read by anyone but a program, which has the task's
+# output files for that.
+MAX_LINE_CHARS = 128 * 1024
 # What a line costs besides its message: its timestamp, its level and the JSON around them.
 _LINE_OVERHEAD = 48
 
@@ -56,9 +60,11 @@ def batch_lines(lines: Iterable[Line]) -> list[LogBatch]:
             last = source
             key = (source.execution_id, source.task_run_id, source.attempt)
             builder = open_batches.get(key)
+        if len(message) > MAX_LINE_CHARS:
+            message = f"{message[:MAX_LINE_CHARS]}... [line cut at {MAX_LINE_CHARS:,} of {len(message):,} characters]"
         size = len(message) + _LINE_OVERHEAD
         if builder is None or len(builder.messages) >= MAX_BATCH_LINES or (
-            builder.size and builder.size + size > MAX_BATCH_BYTES  # a line over the cap travels alone
+            builder.size and builder.size + size > MAX_BATCH_BYTES  # a fresh batch takes any line
         ):
             builder = open_batches[(source.execution_id, source.task_run_id, source.attempt)] = _Builder(source)
             done.append(builder)

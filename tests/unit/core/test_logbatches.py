@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from harrier.core.logbatches import MAX_BATCH_BYTES, MAX_BATCH_LINES, batch_entries, batch_lines, split_batch
+from harrier.core.logbatches import MAX_BATCH_BYTES, MAX_BATCH_LINES, MAX_LINE_CHARS, batch_entries, batch_lines, split_batch
 from harrier.core.messages import LogBatch, LogEntry
 from harrier.core.tasks.base import LogLevel
 from harrier.topics.records import LOG_BATCH
@@ -38,9 +38,9 @@ def test_batches_are_capped_by_lines_and_by_bytes() -> None:
     big = "y" * (MAX_BATCH_BYTES // 3)
     sized = batch_entries(entry(n, "a", big) for n in range(4))
     assert [len(b.messages) for b in sized] == [2, 2]
-    # A line larger than the cap still travels, alone.
-    huge = batch_entries([entry(0, "a", "z" * (MAX_BATCH_BYTES + 1)), entry(1, "a")])
-    assert [len(b.messages) for b in huge] == [1, 1]
+    # Two lines of the longest kept do not share a batch.
+    longest = batch_entries([entry(0, "a", "z" * MAX_LINE_CHARS), entry(1, "a", "z" * MAX_LINE_CHARS)])
+    assert [len(b.messages) for b in longest] == [1, 1]
 
 
 def test_a_batch_round_trips_through_its_serde_and_splits_into_lines() -> None:
@@ -66,3 +66,14 @@ def test_a_malformed_batch_is_refused(changes: dict[str, object], reason: str) -
             "messages": ["m"], **changes}
     with pytest.raises(ValidationError, match=reason):
         LogBatch.model_validate(data)
+
+
+def test_a_line_longer_than_the_limit_is_cut_and_says_so() -> None:
+    huge = "x" * (5 * 1024 * 1024)
+    batches = batch_entries([entry(0, "a", huge), entry(1, "a", "next")])
+    cut = batches[0].messages[0]
+    assert cut.startswith("x" * MAX_LINE_CHARS)
+    assert cut.endswith(f"... [line cut at {MAX_LINE_CHARS:,} of {len(huge):,} characters]")
+    assert [m for b in batches for m in b.messages][1:] == ["next"]
+    # Every record stays under the logs topic's 1 MiB.
+    assert all(len(LOG_BATCH.encode(b)) < 1024 * 1024 for b in batches)
