@@ -12,7 +12,8 @@ Contract:
   and must not mutate a state object they read (replace it).
 - When they raise (or an output they return is too large for its topic), the runtime asks
   ``fail`` to record the error in the key's own state, with the failing record's changes
-  still in the store. What ``fail`` puts replaces them; when it returns None (the record
+  still in the store (``store.before`` has the state they replaced). What ``fail`` puts
+  replaces them; when it returns None (the record
   belongs to no state) or raises too, the runtime rolls the record's changes back and
   dead-letters the record. Either way the record is done: nothing is retried.
 - Outputs are returned, not produced: the runtime ships them in the open transaction.

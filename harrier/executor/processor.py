@@ -206,28 +206,37 @@ class ExecutionProcessor:
         return self._apply(key, result, flow, store, now)
 
     def fail(self, key: str, value: Any, error: Exception, store: PartitionStore) -> Sequence[OutputRecord] | None:
-        """End execution `key` FAILED with `error`; None for a record of no execution."""
+        """End execution `key` FAILED with `error`; None for a record of no execution, or of
+        one that had already ended (nothing is left to fail)."""
         if isinstance(error, DecodeError):
             return None
         now = self.clock()
         # The runtime's own errors (an output too large, a flow gone) read well as they are.
         message = str(error) if isinstance(error, ExecutorError) else describe_error(error)
         task_run_id: str | None = None
-        # The failing record's changes are still in the store: for an output too large, the
-        # execution that produced it, holding the task run whose output it was.
-        execution: Execution | None = store.get(key)
         if isinstance(error, StepError):
             task_run_id = error.task_run_id
-            execution = error.execution or execution
-        elif isinstance(error, OutputTooLarge) and error.topic in _KEYED_BY_TASK_RUN and error.key:
-            task_run_id = error.key.decode("utf-8", "replace")
+            execution = error.execution
+        else:
+            # With the record's changes, when it made any: for an output too large, the
+            # execution holds the task run whose output it was.
+            execution = store.get(key)
+            if isinstance(error, OutputTooLarge) and error.topic in _KEYED_BY_TASK_RUN and error.key:
+                task_run_id = error.key.decode("utf-8", "replace")
+        if execution is None or execution.state.terminal:
+            # Ended by this very record (its end could not be shipped): fail it from before.
+            execution = store.before(key)
         if execution is None:
             if isinstance(value, CreateExecution):
                 return self._apply(key, reject(value, message, now), None, store, now)
             return None
         flow = self.flows.get(execution.namespace, execution.flow_id, execution.flow_revision)
+        result = fail_execution(execution, flow, message, task_run_id, now)
+        if not result.changed:
+            logger.error("execution %s: %s; it had already ended, so the record is dead-lettered", key, message)
+            return None
         logger.error("execution %s failed: %s", key, message)
-        return self._apply(key, fail_execution(execution, flow, message, task_run_id, now), flow, store, now)
+        return self._apply(key, result, flow, store, now)
 
     def _flow_of(self, execution: Execution) -> Flow:
         flow = self.flows.get(execution.namespace, execution.flow_id, execution.flow_revision)

@@ -48,6 +48,15 @@ class PartitionStore:
         self._remember(key)
         self._states[key] = state
 
+    def before(self, key: str) -> Any | None:
+        """The state of ``key`` before the record being processed changed it (what a rollback
+        would restore); its current state when the record did not change it."""
+        journal = self._journal
+        if journal is not None and key in journal:
+            state = journal[key][0]
+            return None if state is _ABSENT else state
+        return self._states.get(key)
+
     def delete(self, key: str) -> None:
         """Forget ``key``; a tombstone is written to the changelog at the next commit."""
         self._remember(key)

@@ -62,10 +62,10 @@ def fail_execution(
     """End `execution` FAILED with `error`, on task run `task_run_id` when it is still running.
 
     `flow` None means the execution's flow is gone: the task runs are stopped without knowing
-    their tasks. An execution that already ended keeps its state; the error is logged.
+    their tasks. An execution that already ended is left as it is (the result is unchanged).
     """
     if execution.state.terminal:
-        return _log_only(execution, error, task_run_id, now)
+        return StepResult(execution, changed=False, dropped=f"execution {execution.id} already ended {execution.state}")
     if flow is None:
         return _fail_without_flow(execution, error, now)
     run = Run(execution, plan_for(flow), now)
@@ -92,13 +92,6 @@ def _fail_task_run(run: Run, tr: TaskRun, error: str) -> None:
     run.log(LogLevel.ERROR, error, tr)
 
 
-def _log_only(execution: Execution, error: str, task_run_id: str | None, now: datetime) -> StepResult:
-    tr = execution.task_run(task_run_id) if task_run_id is not None else None
-    result = StepResult(execution)
-    result.logs.append(_log_entry(execution, f"execution already ended {execution.state}: {error}", tr, now))
-    return result
-
-
 def _fail_without_flow(execution: Execution, error: str, now: datetime) -> StepResult:
     result = StepResult(None)
     runs: list[TaskRun] = []
@@ -121,7 +114,7 @@ def _fail_without_flow(execution: Execution, error: str, now: datetime) -> StepR
         ended_at=now,
         error=error,
     )
-    result.logs.append(_log_entry(execution, error, None, now))
+    result.logs.append(_log_entry(execution, error, now))
     # Whether the flow had a concurrency limit is unknown too; a release is harmless without one.
     result.admissions.append(ExecutionReleased(flow_uid=execution.uid, execution_id=execution.id))
     parent = execution.parent
@@ -137,13 +130,11 @@ def _fail_without_flow(execution: Execution, error: str, now: datetime) -> StepR
     return result
 
 
-def _log_entry(execution: Execution, message: str, tr: TaskRun | None, now: datetime) -> LogEntry:
+def _log_entry(execution: Execution, message: str, now: datetime) -> LogEntry:
     return LogEntry(
         execution_id=execution.id,
         namespace=execution.namespace,
         flow_id=execution.flow_id,
-        task_id=tr.task_id if tr is not None else None,
-        task_run_id=tr.id if tr is not None else None,
         level=LogLevel.ERROR,
         timestamp=now,
         message=mask(message),

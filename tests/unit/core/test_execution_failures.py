@@ -177,7 +177,7 @@ def test_without_its_flow_an_execution_fails_with_every_running_attempt_killed()
     assert [log.message for log in result.logs] == ["flow t/gone revision 1 is not in the flow table"]
 
 
-def test_an_execution_that_already_ended_keeps_its_state_and_the_error_is_logged() -> None:
+def test_an_execution_that_already_ended_is_left_as_it_is() -> None:
     flow = _flow("""
         id: done
         namespace: t
@@ -188,5 +188,5 @@ def test_an_execution_that_already_ended_keeps_its_state_and_the_error_is_logged
     ended = step(None, flow, _create(flow), NOW).execution
     assert ended.state is State.FAILED
     result = fail_execution(ended, flow, "late trouble", None, LATER)
-    assert result.execution is ended
-    assert [log.message for log in result.logs] == ["execution already ended FAILED: late trouble"]
+    assert not result.changed and result.execution is ended
+    assert result.dropped == "execution e1 already ended FAILED"

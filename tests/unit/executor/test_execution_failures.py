@@ -13,7 +13,7 @@ from confluent_kafka import TopicPartition
 
 from runtime_fakes import RawProducer, message
 from harrier.core.executions import Execution
-from harrier.core.messages import CreateExecution, FlowRecord, WorkerResult
+from harrier.core.messages import CreateExecution, FlowRecord, ParentRef, WorkerResult
 from harrier.core.states import State
 from harrier.core.transitions import engine
 from harrier.executor.flows import FlowTable
@@ -40,13 +40,27 @@ tasks:
 """
 
 
+# A child whose end reports its (large) output to its parent on `executions`.
+CHILD = """
+id: child
+namespace: t
+inputs:
+  - {id: big, type: STRING}
+tasks:
+  - {id: work, type: Log, message: working}
+outputs:
+  - {id: echo, value: "{{ inputs.big }}"}
+"""
+
+
 class Harness:
     """One running stream task over partition 0, its records captured."""
 
     def __init__(self, limits: dict[str, int] | None = None) -> None:
         self.table = FlowTable()
-        record = FlowRecord(namespace="t", id="f", revision=1, source=FLOW)
-        self.table.apply(record.uid, FLOW_RECORD.encode(record))
+        for flow_id, source in (("f", FLOW), ("child", CHILD)):
+            record = FlowRecord(namespace="t", id=flow_id, revision=1, source=source)
+            self.table.apply(record.uid, FLOW_RECORD.encode(record))
         self.raw = RawProducer()
         sink = RecordSink(TransactionalProducer(self.raw, "tx"), "p.", "p.dead-letters", limits)
         processor = ExecutionProcessor(self.table, 8 * 1024 * 1024, timedelta(hours=1), clock=lambda: NOW)
@@ -58,8 +72,10 @@ class Harness:
         self.offset += 1
         self.task.process(message(f"p.{topic}", 0, self.offset, encode_key(key), value), topic)
 
-    def create(self, inputs: dict[str, Any] | None = None) -> None:
-        command = CreateExecution(execution_id="e1", namespace="t", flow_id="f", inputs=inputs or {}, created_at=NOW)
+    def create(self, inputs: dict[str, Any] | None = None, flow_id: str = "f", parent: ParentRef | None = None) -> None:
+        command = CreateExecution(
+            execution_id="e1", namespace="t", flow_id=flow_id, inputs=inputs or {}, parent=parent, created_at=NOW,
+        )
         self.send("executions", "e1", encode_command(command))
 
     def finish(self, task_bytes: bytes) -> None:
@@ -147,3 +163,18 @@ def test_a_create_for_a_flow_the_table_refused_says_why(monkeypatch: pytest.Monk
         "flow t/f is invalid: flows[t/f]:10:12: tasks[1].value: "
         "invalid expression '{{ taskrun.value is jsonish }}': no test named 'jsonish'"
     )
+
+
+def test_an_execution_whose_end_cannot_be_reported_to_its_parent_fails_from_where_it_was() -> None:
+    h = Harness(limits={"executions": 4000})
+    parent = ParentRef(execution_id="p1", task_run_id="tr-p", namespace="t", flow_id="parent")
+    h.create({"big": "x" * 5000}, flow_id="child", parent=parent)
+    h.finish(h.records("worker-tasks")[0]["value"])
+    execution = h.execution
+    assert execution.state is State.FAILED and execution.outputs is None
+    assert execution.error.startswith("output to executions is ")
+    # Failed from its state before the result that ended it: that result did not count.
+    assert execution.task_runs[0].state is State.KILLED
+    [report] = h.records("executions")
+    assert report["key"] == b"p1" and orjson.loads(report["value"])["data"]["state"] == "FAILED"
+    assert "p.dead-letters" not in h.topics()

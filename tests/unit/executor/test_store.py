@@ -110,3 +110,18 @@ def test_restore_applies_the_latest_record_per_key_and_rebuilds_timers() -> None
     assert not store.dirty
     assert store.timers.pop_due(15.0) == []
     assert store.timers.pop_due(20.0) == ["a"]
+
+
+def test_before_is_the_state_a_rollback_would_restore() -> None:
+    store = _store()
+    store.begin()
+    store.put("a", {"total": 1})
+    store.complete()
+    store.begin()
+    assert store.before("a") == {"total": 1}
+    store.put("a", {"total": 2})
+    store.put("b", {"total": 3})
+    assert store.before("a") == {"total": 1} and store.get("a") == {"total": 2}
+    assert store.before("b") is None
+    store.rollback()
+    assert store.get("a") == {"total": 1} and store.before("a") == {"total": 1}
