@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -160,7 +161,7 @@ def run_list(args: argparse.Namespace) -> int:
     print_table(["ID", "FLOW", "STATE", "STARTED", "DURATION"], rows, state_column="STATE")
     shown = (args.page - 1) * args.size + len(rows)
     if shown < body["total"]:
-        print(f"{len(rows)} of {body['total']}; --page {args.page + 1} shows more")
+        print(f"{len(rows)} of {body['total']}; --page {args.page + 1} shows more", file=sys.stderr)
     return ExitCode.OK
 
 

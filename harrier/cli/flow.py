@@ -82,23 +82,27 @@ def _flow_files(paths: list[Path]) -> list[Path]:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Print each problem on its own line; exit 2 when there is any."""
-    from harrier.core.validation import validate_files  # the flow model: only this command needs it
+    return ExitCode.USAGE if _problems(_flow_files(args.paths), quiet=False) else ExitCode.OK
 
-    files = _flow_files(args.paths)
+
+def _problems(files: list[Path], *, quiet: bool) -> int:
+    """How many problems the files hold, each printed; unless ``quiet``, a summary line too."""
+    from harrier.core.validation import validate_files  # the flow model: only these commands need it
+
     problems = validate_files(files)
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} problem(s) in {len({p.file for p in problems})} of {len(files)} file(s)")
-        return ExitCode.USAGE
-    print(f"{len(files)} flow(s) valid")
-    return ExitCode.OK
+    elif not quiet:
+        print(f"{len(files)} flow(s) valid")
+    return len(problems)
 
 
 def run_deploy(args: argparse.Namespace) -> int:
     """Validate locally first (nothing is deployed if any file is bad), then deploy each file."""
     files = _flow_files(args.paths)
-    if run_validate(argparse.Namespace(paths=files)) != ExitCode.OK:
+    if _problems(files, quiet=args.json):
         raise CliError("nothing deployed: fix the problems above first", ExitCode.USAGE)
     sources = {path: path.read_text(encoding="utf-8") for path in files}
     if args.namespace:
@@ -107,15 +111,17 @@ def run_deploy(args: argparse.Namespace) -> int:
         if strangers:
             raise CliError(f"nothing deployed: {len(strangers)} file(s) outside namespace {args.namespace} (--namespace)",
                            ExitCode.USAGE, tuple(strangers))
+    deployed = []
     with Api(args.server) as api:
         for path, source in sources.items():
             response = api.call("POST", "/flows", content=source, headers={"Content-Type": "application/x-yaml"})
             body = response.json()
+            deployed.append(body)
             outcome = response.headers.get("X-Deploy-Outcome", "created" if response.status_code == 201 else "updated")
-            if args.json:
-                print_json(body)
-            else:
-                print(f"{body['namespace']}/{body['id']} revision {body['revision']} ({outcome}) <- {path}")
+            if not args.json:
+                print(f"{body['namespace']}/{body['id']} revision {body['revision']} ({outcome}) <- {path}", flush=True)
+    if args.json:
+        print_json(deployed)
     return ExitCode.OK
 
 

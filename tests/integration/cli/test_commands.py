@@ -140,6 +140,8 @@ def test_flow_commands_deploy_list_get_revise_export_and_round_trip(server: str,
     assert harrier(None, "flow", "validate", str(flows)).stdout == "4 flow(s) valid\n"
     again = harrier(server, "flow", "deploy", str(hello))
     assert again.stdout.splitlines()[-1] == f"{NS}/hello revision 1 (unchanged) <- {hello}"
+    [body] = json.loads(harrier(server, "flow", "deploy", str(hello), "--json").stdout)
+    assert (body["namespace"], body["id"], body["revision"]) == (NS, "hello", 1)
 
     listed = harrier(server, "flow", "list", NS)
     assert listed.stdout.splitlines() == [
@@ -150,7 +152,7 @@ def test_flow_commands_deploy_list_get_revise_export_and_round_trip(server: str,
         f"{NS}.sub  child  1",
     ]
     assert harrier(server, "flow", "get", NS, "hello").stdout == FLOWS[f"{NS}/hello.yml"]
-    body = json.loads(harrier(server, "flow", "get", NS, "hello", "--json").stdout)
+    body = json.loads(harrier(server, "flow", "get", NS, "hello", "--json").stdout)  # Kestra's FlowWithSource
     assert (body["namespace"], body["id"], body["revision"], body["source"]) == (NS, "hello", 1, hello.read_text())
 
     hello.write_text(hello.read_text().replace("Greets someone.", "Greets anyone."))
