@@ -20,6 +20,7 @@ from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
 from harrier.config import Settings
 from harrier.topics import build_specs, create_admin, create_consumer, ensure_topics, read_dead_letter
+from harrier.topics.serdes import encode_key
 
 # pytest runs with importlib mode: make the sibling module importable by name.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -87,24 +88,25 @@ FLOWS = {
         tasks:
           - {id: echo, type: Log, message: "{{ inputs.big }}"}
     """,
-    # `range` is a function: a value the flow outputs (and a ForEach) cannot turn into JSON.
-    "bad-type": """
-        id: bad-type
+    # A task's output is data of the wrong kind for the ForEach that reads it.
+    "bad-value": """
+        id: bad-value
         namespace: e2e
         tasks:
-          - {id: first, type: Log, message: first}
-        outputs:
-          - {id: broken, value: "{{ [range] }}"}
-    """,
-    "bad-foreach-values": """
-        id: bad-foreach-values
-        namespace: e2e
-        tasks:
+          - {id: first, type: Return, format: not a list}
           - id: each
             type: ForEach
-            values: "{{ [range] }}"
+            values: "{{ outputs.first.value }}"
             tasks:
               - {id: item, type: Log, message: "{{ taskrun.value }}"}
+    """,
+    # Deleted while it runs: its Sleep's result finds the flow gone.
+    "deleted": """
+        id: deleted
+        namespace: e2e
+        tasks:
+          - {id: nap, type: Sleep, duration: PT2S}
+          - {id: never, type: Log, message: never}
     """,
 }
 
@@ -208,14 +210,19 @@ def test_a_worker_task_too_large_for_its_topic_fails_its_task_run(stack: Stack) 
     assert execution_id.encode() not in _dead_letter_keys(stack)
 
 
-def test_a_value_a_flowable_cannot_use_fails_it_and_one_the_flow_outputs_cannot_fails_the_execution(stack: Stack) -> None:
-    foreach = _failed(stack, stack.start("e2e", "bad-foreach-values"))
-    each = _task_run(foreach, "each")
-    assert each["state"] == "FAILED" and "Unable to serialize unknown type" in each["error"]
+def test_a_task_output_of_the_wrong_kind_fails_the_flowable_that_reads_it(stack: Stack) -> None:
+    state = _failed(stack, stack.start("e2e", "bad-value"))
+    each = _task_run(state, "each")
+    assert each["state"] == "FAILED"
+    assert each["error"] == "each.values: expected a list or a JSON array, got the text 'not a list'"
 
-    execution_id = stack.start("e2e", "bad-type")
+
+def test_an_execution_whose_flow_is_deleted_while_it_runs_fails_saying_so(stack: Stack) -> None:
+    execution_id = stack.start("e2e", "deleted")
+    stack.wait(execution_id, lambda s: bool(s["task_runs"]) and s["task_runs"][0]["state"] == "RUNNING")
+    stack.producer.produce(stack.prefix + "flows", key=encode_key("e2e/deleted"), value=None)
+    assert stack.producer.flush(10) == 0
     state = _failed(stack, execution_id)
-    assert _task_run(state, "first")["state"] == "SUCCESS"
-    assert state["error"].startswith("PydanticSerializationError: Unable to serialize unknown type")
-    assert "outputs" not in state
+    assert state["error"] == f"execution {execution_id}: flow e2e/deleted revision 1 is not in the flow table"
+    assert [(tr["task_id"], tr["state"]) for tr in state["task_runs"]] == [("nap", "KILLED")]
     assert execution_id.encode() not in _dead_letter_keys(stack)
