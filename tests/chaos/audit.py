@@ -151,9 +151,11 @@ def _audit_executions(audit: Audit, bootstrap: str, topic: str, accepted: set[st
     audit.finished_twice = len(twice)
     audit.examples += [f"finished {terminal[i]} times: {i}" for i in twice[:3]]
     for execution_id, data in final.items():
-        is_child = data.get("parent") is not None
-        audit.children += is_child
-        if execution_id not in accepted and not is_child:
+        parent = data.get("parent")
+        audit.children += parent is not None
+        # Accepted executions and their children; not cron executions, nor the poison run's
+        # (whose children fail on purpose).
+        if execution_id not in accepted and (parent is None or parent["execution_id"] not in accepted):
             continue
         if data["state"] in TERMINAL and data["state"] != "SUCCESS":
             audit.not_success += 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 
 __all__ = [
-    "BAD_OUTPUTS", "CHILD", "CRON", "INVALID", "MIXED", "NAMESPACE", "SECRET_ENV", "SECRET_VALUE",
-    "TASK_RUNS_PER_EXECUTION",
+    "BAD_TRANSMIT", "CHILD", "CRON", "FAILING_CHILD", "INVALID", "MIXED", "NAMESPACE", "SECRET_ENV",
+    "SECRET_VALUE", "TASK_RUNS_PER_EXECUTION",
 ]
 
 NAMESPACE = "chaos"
@@ -90,15 +90,22 @@ tasks:
           message: never
 """
 
-# Valid, but `range` is a function: the flow's outputs cannot become JSON, so the step that
-# ends the execution raises and the executor must fail the execution instead.
-BAD_OUTPUTS = """id: bad-outputs
+# Valid, but when its child fails, `transmitFailed` does not render (a division by zero): the
+# step that handles the child's end raises, and the executor must fail the execution instead.
+BAD_TRANSMIT = """id: bad-transmit
 namespace: chaos
 tasks:
-  - id: first
-    type: io.kestra.plugin.core.log.Log
-    message: first
-outputs:
-  - id: broken
-    value: "{{ [range] }}"
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: chaos
+    flowId: failing-child
+    transmitFailed: "{{ 1 // 0 }}"
+"""
+
+FAILING_CHILD = """id: failing-child
+namespace: chaos
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: the child fails on purpose
 """

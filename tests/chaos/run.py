@@ -36,9 +36,10 @@ from tests.chaos.audit import TERMINAL, Audit, audit_run, read_topic
 from tests.chaos.components import Components
 from tests.chaos.faults import Scenario
 from tests.chaos.flows import (
-    BAD_OUTPUTS,
+    BAD_TRANSMIT,
     CHILD,
     CRON,
+    FAILING_CHILD,
     INVALID,
     MIXED,
     NAMESPACE,
@@ -76,7 +77,7 @@ SKIPPED_TOPICS = ("triggers",)
 POISONED_FLOWS = {
     "no-such-flow": "flow chaos/no-such-flow not found",
     "invalid": "no test named 'jsonish'",
-    "bad-outputs": "PydanticSerializationError: Unable to serialize unknown type",
+    "bad-transmit": "call.transmitFailed: in '{{ 1 // 0 }}': integer division or modulo by zero",
 }
 
 
@@ -183,7 +184,7 @@ class _Run:
         ensure_topics(create_admin(self.settings), build_specs(self.settings).values())
         sources = {"mixed": MIXED, "child": CHILD} | {f: CRON.format(flow_id=f) for f in sorted(self.cron_flows)}
         if self.scenario.poison:
-            sources |= {"invalid": INVALID, "bad-outputs": BAD_OUTPUTS}
+            sources |= {"invalid": INVALID, "bad-transmit": BAD_TRANSMIT, "failing-child": FAILING_CHILD}
         for flow_id, source in sources.items():
             record = FlowRecord(namespace=NAMESPACE, id=flow_id, revision=1, source=source)
             self._producer.produce(self.topics["flows"], key=encode_key(record.uid), value=FLOW_RECORD.encode(record))
