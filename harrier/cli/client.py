@@ -117,7 +117,8 @@ def api_error(response: httpx.Response, server: str, credentials: str | None, mi
     if status >= 500:
         where = f"{response.request.method} {response.request.url.path}"
         return CliError(f"Harrier at {server} failed on {where} ({status}): {message}; its log says more")
-    problems = tuple(problem_line(p) for p in body.get("problems") or [])
+    # One refused input is often the message itself: print it once.
+    problems = tuple(line for line in map(problem_line, body.get("problems") or []) if line not in message)
     return CliError(message, ExitCode.USAGE if status in (400, 422) else ExitCode.FAILED, problems)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 from harrier.cli.client import Api
@@ -62,7 +63,10 @@ class _Printer:
         self._ended: set[str] = set()
 
     def execution(self, body: dict[str, Any]) -> None:
-        for task_run in body.get("taskRunList") or []:
+        runs = body.get("taskRunList") or []
+        parents = {run.get("parentTaskRunId") for run in runs}
+        # In the order they ended, a parent (a ForEach) after its children when they end together.
+        for task_run in sorted(runs, key=lambda run: (_ended_at(run), run["id"] in parents)):
             state = state_of(task_run)
             if state in _TERMINAL and task_run["id"] not in self._ended:
                 self._ended.add(task_run["id"])
@@ -72,6 +76,11 @@ class _Printer:
         if (state := state_of(body)) != self._state:
             self._state = state
             print(f"-- execution {state}", flush=True)
+
+
+def _ended_at(run: dict[str, Any]) -> datetime:
+    end = (run.get("state") or {}).get("endDate")
+    return datetime.fromisoformat(end) if end else datetime.max.replace(tzinfo=timezone.utc)
 
 
 def report(final: dict[str, Any], *, as_json: bool) -> int:

@@ -188,10 +188,12 @@ def test_run_follow_prints_states_and_logs_and_the_outputs(server: str, flows: P
     assert lines[-4:] == ["outputs:", "{", '  "greeting": "Hello CLI"', "}"]
     execution_id = run_id(done)
 
-    logs = harrier(server, "execution", "logs", execution_id).stdout.splitlines()
+    # Log lines are searched in Elasticsearch, where the indexer puts them a moment after the end.
+    logs = until(lambda: harrier(server, "execution", "logs", execution_id), "Hello CLI").stdout.splitlines()
     assert [line.split(maxsplit=2)[2] for line in logs] == ["hello: Hello CLI"]
     assert all(LOG_LINE.match(line) for line in logs)
-    debug = harrier(server, "execution", "logs", execution_id, "--level", "debug", "--task", "quiet").stdout
+    debug = until(lambda: harrier(server, "execution", "logs", execution_id, "--level", "debug", "--task", "quiet"),
+                  "size is 1").stdout
     assert [line.split(" ", 1)[1] for line in debug.splitlines()] == ["DEBUG quiet: size is 1"]
     entries = json.loads(harrier(server, "execution", "logs", execution_id, "--json").stdout)
     assert [(e["taskId"], e["message"], e["executionId"]) for e in entries] == [("hello", "Hello CLI", execution_id)]
@@ -233,7 +235,7 @@ def test_pause_timeout_resume_kill_restart_and_delete(server: str, flows: Path) 
     until(lambda: harrier(server, "execution", "logs", paused), " INFO  after: resumed\n")
 
     killed = run_id(harrier(server, "execution", "run", NS, "pause"))
-    harrier(server, "execution", "follow", killed, "--timeout", "2")  # until it is PAUSED
+    until(lambda: harrier(server, "execution", "get", killed), "state:    PAUSED")
     assert harrier(server, "execution", "kill", killed).stdout == f"kill requested for execution {killed}\n"
     followed = harrier(server, "execution", "follow", killed, "--timeout", "60")
     assert (followed.returncode, followed.stdout.splitlines()[-1]) == (1, "final state: KILLED"), followed.stdout
@@ -275,8 +277,7 @@ def test_bad_inputs_are_usage_errors_naming_the_input(server: str, flows: Path) 
     assert (shape.returncode, shape.stderr) == (2, "error: --input 'size': expected KEY=VALUE (KEY=@PATH for a file)\n")
     value = harrier(server, "execution", "run", NS, "hello", "--input", "size=abc", "--wait")
     assert value.returncode == 2, value.stdout + value.stderr
-    assert value.stderr.splitlines()[0].startswith(f"error: invalid inputs for flow {NS}/hello: input 'size'")
-    assert value.stderr.splitlines()[1].startswith("  input 'size'")
+    assert value.stderr == f"error: invalid inputs for flow {NS}/hello: input 'size': expected an integer, got 'abc'\n"
 
 
 def test_deploy_refuses_another_namespace_and_an_invalid_flow(server: str, flows: Path, tmp_path: Path) -> None:

@@ -43,7 +43,11 @@ def test_refused_inputs_are_a_validation_error_with_each_problem_on_a_line() -> 
             "problems": ["input 'size': expected an integer, got 'abc'"]}
     error = api_error(_answer(422, json=body), SERVER, None, None)
     assert error.code is ExitCode.USAGE
-    assert error.lines() == [f"error: {body['message']}", "  input 'size': expected an integer, got 'abc'"]
+    assert error.lines() == [f"error: {body['message']}"]  # the one problem is the message already
+    two = {"message": "invalid inputs for flow f: 2 problems", "problems": ["input 'a': missing", "input 'b': missing"]}
+    assert api_error(_answer(422, json=two), SERVER, None, None).lines() == [
+        "error: invalid inputs for flow f: 2 problems", "  input 'a': missing", "  input 'b': missing",
+    ]
 
 
 def test_flow_problems_keep_their_place() -> None:

@@ -53,3 +53,23 @@ def test_the_report_of_an_end_prints_state_error_and_outputs(capsys: pytest.Capt
 def test_the_json_report_is_the_body_as_it_came(capsys: pytest.CaptureFixture[str]) -> None:
     assert report(_execution("WARNING"), as_json=True) == 0
     assert '"current": "WARNING"' in capsys.readouterr().out
+
+
+def test_follow_prints_task_runs_as_they_end_a_parent_after_its_children(capsys: pytest.CaptureFixture[str]) -> None:
+    from harrier.cli.follow import _Printer
+
+    def run(run_id: str, task: str, end: str | None, parent: str | None = None, value: str | None = None) -> dict:
+        state = {"current": "SUCCESS" if end else "RUNNING", "endDate": end, "duration": "PT0.04S"}
+        return {"id": run_id, "taskId": task, "value": value, "parentTaskRunId": parent, "state": state}
+
+    printer = _Printer()
+    printer.execution(_execution("RUNNING", taskRunList=[run("p", "each", None)]))
+    printer.execution(_execution("RUNNING", taskRunList=[
+        run("p", "each", "2026-12-03T18:15:34.2Z"), run("a", "square", "2026-12-03T18:15:34.2Z", "p", "2"),
+        run("b", "square", "2026-12-03T18:15:34Z", "p", "1"),
+    ]))
+    printer.execution(_execution("SUCCESS", taskRunList=[run("p", "each", "2026-12-03T18:15:34.2Z")]))
+    assert capsys.readouterr().out.splitlines() == [
+        "-- execution RUNNING", "-- task square[1] SUCCESS in 40ms", "-- task square[2] SUCCESS in 40ms",
+        "-- task each SUCCESS in 40ms", "-- execution SUCCESS",
+    ]
