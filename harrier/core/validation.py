@@ -269,16 +269,18 @@ def _flow_problems(flow_data: dict[str, Any], out: _Collector) -> None:
                 seen[item_id] = i
 
 
-def _template_problems(value: Any, path: Path, out: _Collector) -> None:
-    """Compile every template string in the document so syntax errors show up now, not at run time."""
+def _template_problems(value: Any, path: Path, out: _Collector, *, at_key: bool = False) -> None:
+    """Check every template string in the document (mapping keys too: they are rendered) so
+    what cannot compile (bad syntax, an unknown filter or test) shows up now, not at run time."""
     if isinstance(value, str):
         if "{{" in value or "{%" in value:
             try:
                 check_syntax(value)
             except HarrierExpressionError as exc:
-                out.add(path, exc.reason)
+                out.add(path, exc.reason, at_key=at_key)
     elif isinstance(value, dict):
         for key, item in value.items():
+            _template_problems(key, (*path, key), out, at_key=True)
             _template_problems(item, (*path, key), out)
     elif isinstance(value, list):
         for i, item in enumerate(value):

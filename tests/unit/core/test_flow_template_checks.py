@@ -65,13 +65,16 @@ def test_flow_outputs_and_nested_properties_are_checked_too() -> None:
             flowId: other
             inputs:
               name: "{{ inputs.name | capitalise }}"
+              "{{ inputs.key | nosuchfilter }}": x
         outputs:
           - {id: out, value: "{{ outputs.call is done }}"}
     """)
     assert problems == [
         "flow.yml:9:13: tasks[0].inputs.name: invalid expression '{{ inputs.name | capitalise }}': "
         "no filter named 'capitalise'; did you mean 'capitalize'?",
-        "flow.yml:11:22: outputs[0].value: invalid expression '{{ outputs.call is done }}': no test named 'done'; did you mean 'none'?",
+        "flow.yml:10:7: tasks[0].inputs['{{ inputs.key | nosuchfilter }}']: invalid expression "
+        "'{{ inputs.key | nosuchfilter }}': no filter named 'nosuchfilter'",
+        "flow.yml:12:22: outputs[0].value: invalid expression '{{ outputs.call is done }}': no test named 'done'; did you mean 'none'?",
     ]
 
 
