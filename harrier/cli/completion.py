@@ -41,7 +41,8 @@ def autocomplete(parser: argparse.ArgumentParser) -> None:
     if "_ARGCOMPLETE" in os.environ:
         import argcomplete
 
-        argcomplete.autocomplete(parser)
+        # Options are offered once a "-" is typed, values (and sub-commands) before.
+        argcomplete.autocomplete(parser, always_complete_options=False)
 
 
 def _from_server(read: Callable[[Any, argparse.Namespace], list[str]]) -> Callable[..., list[str]]:

@@ -62,6 +62,16 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: resumed
 """,
+    f"{NS}/upload.yml": f"""id: upload
+namespace: {NS}
+inputs:
+  - id: doc
+    type: FILE
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "got {{{{ inputs.doc }}}}"
+""",
     f"{NS}.sub/child.yml": f"""id: child
 namespace: {NS}.sub
 tasks:
@@ -104,7 +114,7 @@ def flows(server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     deployed = harrier(server, "flow", "deploy", str(folder), "--namespace", NS)
     assert deployed.returncode == 0, deployed.stderr
     # Listings read Elasticsearch: once the indexer (which may start last) has them all.
-    until(lambda: harrier(server, "flow", "list", NS), f"{NS}.sub  child", timeout=90)
+    until(lambda: harrier(server, "flow", "list", NS), f"{NS}.sub  child ", timeout=90)
     return folder
 
 
@@ -137,7 +147,7 @@ def run_id(done: subprocess.CompletedProcess[str]) -> str:
 
 def test_flow_commands_deploy_list_get_revise_export_and_round_trip(server: str, flows: Path, tmp_path: Path) -> None:
     hello = flows / NS / "hello.yml"
-    assert harrier(None, "flow", "validate", str(flows)).stdout == "4 flow(s) valid\n"
+    assert harrier(None, "flow", "validate", str(flows)).stdout == "5 flow(s) valid\n"
     again = harrier(server, "flow", "deploy", str(hello))
     assert again.stdout.splitlines()[-1] == f"{NS}/hello revision 1 (unchanged) <- {hello}"
     [body] = json.loads(harrier(server, "flow", "deploy", str(hello), "--json").stdout)
@@ -145,11 +155,12 @@ def test_flow_commands_deploy_list_get_revise_export_and_round_trip(server: str,
 
     listed = harrier(server, "flow", "list", NS)
     assert listed.stdout.splitlines() == [
-        "NAMESPACE     ID     REVISION  DISABLED  DESCRIPTION",
-        f"{NS}      fail   1",
-        f"{NS}      hello  1                   Greets someone.",
-        f"{NS}      pause  1",
-        f"{NS}.sub  child  1",
+        "NAMESPACE     ID      REVISION  DISABLED  DESCRIPTION",
+        f"{NS}      fail    1",
+        f"{NS}      hello   1                   Greets someone.",
+        f"{NS}      pause   1",
+        f"{NS}      upload  1",
+        f"{NS}.sub  child   1",
     ]
     assert harrier(server, "flow", "get", NS, "hello").stdout == FLOWS[f"{NS}/hello.yml"]
     body = json.loads(harrier(server, "flow", "get", NS, "hello", "--json").stdout)  # Kestra's FlowWithSource
@@ -170,10 +181,10 @@ def test_flow_commands_deploy_list_get_revise_export_and_round_trip(server: str,
         name: (flows / name).read_text() for name in FLOWS
     }
     back = harrier(server, "flow", "deploy", str(tmp_path), "--namespace", NS)
-    assert back.returncode == 0 and back.stdout.count("(unchanged)") == 4, back.stdout + back.stderr
+    assert back.returncode == 0 and back.stdout.count("(unchanged)") == 5, back.stdout + back.stderr
 
     namespaces = until(lambda: harrier(server, "namespace", "list"), f"{NS}.sub")
-    assert f"{NS}      3" in namespaces.stdout.splitlines()
+    assert f"{NS}      4" in namespaces.stdout.splitlines()
     assert f"{NS}.sub  1" in namespaces.stdout.splitlines()
 
 
@@ -313,3 +324,27 @@ def test_credentials_missing_or_refused_say_which_variables_to_set(guarded: str)
     assert (refused.returncode, refused.stderr) == (1, f"error: Harrier at {guarded} refused the credentials in HARRIER_TOKEN (401)\n")
     allowed = harrier(guarded, "namespace", "list", HARRIER_TOKEN=TOKEN)
     assert allowed.returncode == 0 and allowed.stdout.startswith("NAMESPACE"), allowed.stderr
+
+
+def test_a_file_input_is_uploaded_from_key_at_path(server: str, flows: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,2\n")
+    done = harrier(server, "execution", "run", NS, "upload", "-i", f"doc=@{data}", "--wait", "--json")
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert body["state"]["current"] == "SUCCESS"
+    assert body["inputs"]["doc"].startswith("storage://") and body["inputs"]["doc"].endswith("/inputs/doc/data.csv")
+    missing = harrier(server, "execution", "run", NS, "upload", "-i", f"doc=@{tmp_path / 'nope.csv'}")
+    assert (missing.returncode, missing.stderr) == (2, f"error: --input doc: {tmp_path / 'nope.csv'} is not a file\n")
+
+
+def test_completion_offers_the_servers_namespaces_and_flow_ids(server: str, flows: Path, tmp_path: Path) -> None:
+    def complete(line: str) -> set[str]:
+        out = tmp_path / "completions"
+        env = {"_ARGCOMPLETE": "1", "_ARGCOMPLETE_IFS": "\n", "COMP_LINE": line, "COMP_POINT": str(len(line)),
+               "_ARGCOMPLETE_STDOUT_FILENAME": str(out), "HARRIER_SERVER": server}
+        harrier(None, timeout=30, **env)
+        return {word.strip() for word in out.read_text().split("\n")}
+
+    assert complete("harrier flow get cli.d") == {NS, f"{NS}.sub"}
+    assert complete(f"harrier execution run {NS} ") == {"fail", "hello", "pause", "upload"}
