@@ -116,3 +116,16 @@ def _leave_no_indices_or_topics(request: pytest.FixtureRequest) -> Iterator[None
 def unique() -> str:
     """A short random suffix so topic, group and index names never collide between runs."""
     return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def encryption_key() -> Iterator[str]:
+    """A fresh encryption key set for SECRET inputs in this process (none again afterwards)."""
+    import base64
+
+    from harrier.core import sealing
+
+    key = base64.b64encode(os.urandom(32)).decode()
+    sealing.configure(key)
+    yield key
+    sealing.configure(None)

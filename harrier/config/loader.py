@@ -75,8 +75,13 @@ def load_settings_or_exit(paths: Iterable[str | Path] = ()) -> Settings:
 
 
 def render_settings(settings: Settings) -> str:
-    """The effective settings as YAML, leaving out topic overrides that change nothing."""
+    """The effective settings as YAML, leaving out topic overrides that change nothing.
+
+    Credentials are shown as ``******``: the encryption key, bearer tokens, users' passwords
+    and any Kafka or Elasticsearch client property whose name says password, secret or key.
+    """
     data = settings.model_dump(mode="json")
+    _hide_credentials(data)
     overrides = data["topics"]["overrides"]
     for name in list(overrides):
         kept = {key: value for key, value in overrides[name].items() if value not in (None, {})}
@@ -85,6 +90,32 @@ def render_settings(settings: Settings) -> str:
         else:
             del overrides[name]
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
+_HIDDEN = "******"
+_SECRET_WORDS = ("password", "secret", "key", "token", "credentials")
+
+
+def _hide_credentials(data: dict[str, Any]) -> None:
+    auth = data["webserver"]["auth"]
+    auth["users"] = {name: _HIDDEN for name in auth["users"]}
+    auth["tokens"] = [_HIDDEN for _ in auth["tokens"]]
+    if data["encryption"]["secret-key"] is not None:
+        data["encryption"]["secret-key"] = _HIDDEN
+    _hide_secret_properties(data["kafka"])
+    _hide_secret_properties(data["elasticsearch"])
+
+
+def _hide_secret_properties(section: Any) -> None:
+    if isinstance(section, dict):
+        for name, value in section.items():
+            if isinstance(value, (dict, list)):
+                _hide_secret_properties(value)
+            elif isinstance(value, str) and any(word in name.lower() for word in _SECRET_WORDS):
+                section[name] = _HIDDEN
+    elif isinstance(section, list):
+        for item in section:
+            _hide_secret_properties(item)
 
 
 def _exit(line: str) -> NoReturn:

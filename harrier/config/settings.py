@@ -23,10 +23,13 @@ from pydantic import (
     model_validator,
 )
 
+from harrier.core.sealing import cipher_for
+
 __all__ = [
     "AuthSettings",
     "ClientProperties",
     "ElasticsearchSettings",
+    "EncryptionSettings",
     "ExecutorSettings",
     "IndexerSettings",
     "KafkaSettings",
@@ -229,6 +232,20 @@ class WebserverSettings(Section):
     cors_origins: list[str] = Field(default_factory=list)
 
 
+class EncryptionSettings(Section):
+    """The key SECRET inputs are sealed with (harrier.core.sealing): base64 of 32 bytes, the
+    same on every component; Kestra's ``kestra.encryption.secret-key`` works as it is."""
+
+    secret_key: str | None = Field(None, repr=False)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _usable(cls, value: str | None) -> str | None:
+        if value is not None:
+            cipher_for(value)
+        return value
+
+
 class StorageSettings(Section):
     """Local storage for files produced by tasks."""
 
@@ -247,3 +264,4 @@ class Settings(Section):
     indexer: IndexerSettings = IndexerSettings()
     webserver: WebserverSettings = WebserverSettings()
     storage: StorageSettings = StorageSettings()
+    encryption: EncryptionSettings = EncryptionSettings()

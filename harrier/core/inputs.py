@@ -10,7 +10,7 @@ from pydantic import model_validator
 
 from harrier.core.durations import is_template
 from harrier.core.exceptions import InputValidationError
-from harrier.core.input_values import InputType, coerce_input
+from harrier.core.input_values import InputType, check_input, coerce_input
 from harrier.core.models import Model
 from harrier.core.properties import Id
 
@@ -72,7 +72,7 @@ class Input(Model):
             raise ValueError("an ARRAY input needs an itemType")
         if self.defaults is not None and not is_template(self.defaults):
             try:
-                coerce_input(self, self.defaults)
+                check_input(self, self.defaults)
             except ValueError as exc:
                 raise ValueError(f"invalid defaults: {exc}") from None
         return self

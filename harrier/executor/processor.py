@@ -32,6 +32,7 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter, ValidationError
 
 from harrier.config.settings import Settings
+from harrier.core import sealing
 from harrier.core.concurrency import (
     AdmissionDecision,
     AdmissionRequest,
@@ -346,6 +347,7 @@ def create_processor(settings: Settings) -> ExecutionProcessor:
     """The processor of one stream process, with its flow table loaded from `flows` and kept
     current in the background. Use `functools.partial(create_processor, settings)` as the
     supervisor's (picklable) factory."""
+    sealing.configure(settings.encryption.secret_key)
     table = FlowTable()
     consumer = create_consumer(settings, None, f"{settings.topics.prefix}executor-flows")
     FlowFeed(consumer, topic_name(settings, "flows"), table).start()

@@ -21,6 +21,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from harrier.config.settings import Settings
+from harrier.core import sealing
 from harrier.indexer.indices import IndexNames
 from harrier.indexer.queries import HistoryQueries
 from harrier.indexer.stats import ExecutionStats
@@ -65,6 +66,7 @@ def create_app(
     ``app.state.services`` holds the running parts while the app's lifespan is active.
     """
     options = options or WebserverOptions()
+    sealing.configure(settings.encryption.secret_key)
     metrics = WebserverMetrics()
 
     @asynccontextmanager

@@ -22,6 +22,7 @@ from harrier.core.exceptions import HarrierExpressionError
 from harrier.core.expressions import environment_variables, render_value
 from harrier.core.messages import WorkerTask
 from harrier.core.registry import Registry
+from harrier.core.sealing import reveal_inputs
 from harrier.core.tasks.base import LogLevel, Task, TaskKind
 from harrier.worker.exceptions import TaskNotRunnable
 from harrier.worker.tasks import run_function
@@ -57,8 +58,12 @@ def requested_log_level(raw: Mapping[str, Any]) -> LogLevel | None:
 
 
 def build_variables(record: WorkerTask) -> dict[str, Any]:
-    """The expression variables of a task run: its context plus what the record itself says."""
-    variables = dict(record.context)
+    """The expression variables of a task run: its context plus what the record itself says.
+
+    SECRET inputs arrive sealed and are revealed here, for rendering only (ValueError when
+    this worker's encryption key cannot read them).
+    """
+    variables = dict(reveal_inputs(record.context))
     taskrun = {"id": record.task_run_id, "value": record.value, "attemptsCount": record.attempt}
     if "taskrun" in variables and isinstance(variables["taskrun"], Mapping):
         taskrun = {**taskrun, **variables["taskrun"]}
@@ -87,7 +92,10 @@ def prepare(record: WorkerTask, registry: Registry) -> Prepared:
     if run is None:
         raise TaskNotRunnable(f"type {type_name!r} has no run implementation in this worker")
 
-    variables = build_variables(record)
+    try:
+        variables = build_variables(record)
+    except ValueError as exc:
+        raise TaskNotRunnable(str(exc)) from None
     rendered: dict[str, Any] = {}
     try:
         for key, value in raw.items():

@@ -31,6 +31,7 @@ from typing import Any
 from confluent_kafka import Message
 
 from harrier.config.settings import Settings
+from harrier.core import sealing
 from harrier.core.durations import format_duration
 from harrier.core.messages import WorkerResult
 from harrier.core.registry import Registry, default_registry
@@ -98,6 +99,7 @@ class Worker:
         pause_after_s: float = 1.0,
     ) -> None:
         self.settings = settings
+        sealing.configure(settings.encryption.secret_key)
         self.topics = Topics(settings.topics.prefix)
         self.storage = storage or storage_from_settings(settings)
         self.registry = registry or default_registry()

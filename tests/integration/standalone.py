@@ -6,6 +6,8 @@ does, with a config file, and waited for until `/ready` answers 200.
 
 from __future__ import annotations
 
+import base64
+import os
 import signal
 import socket
 import subprocess
@@ -39,6 +41,8 @@ def _config(home: Path, kafka: str, es: str, tag: str, port: int, extra: str) ->
         f"elasticsearch:\n  hosts: [{es}]\n  index-prefix: {tag}-\n"
         f"webserver:\n  port: {port}\n{extra}"
         f"storage:\n  base-path: {home / 'storage'}\n"
+        # As a deployment has: SECRET inputs are refused without a key.
+        f"encryption:\n  secret-key: {base64.b64encode(os.urandom(32)).decode()}\n"
     )
     return config
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from harrier.core.exceptions import HarrierExpressionError
+from harrier.core.executions import TaskRun
 from harrier.core.expressions.context import TaskOutputs, build_context
 from harrier.core.expressions.render import render
+from harrier.core.sealing import reveal_inputs
 from harrier.core.tasks.base import Task
-from harrier.core.executions import TaskRun
 from harrier.core.transitions.needs import Needs
 from harrier.core.transitions.run import Run
 
@@ -113,4 +115,9 @@ def render_for(run: Run, tr: TaskRun | None, task: Task | None, value: Any, wher
     if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
         return value
     needs = run.plan.needs(task) if task is not None else run.plan.output_needs
-    return render(value, context_for(run, tr, task, needs), where)
+    # SECRET inputs are sealed in the execution; a worker task's context keeps them so.
+    try:
+        context = reveal_inputs(context_for(run, tr, task, needs))
+    except ValueError as exc:
+        raise HarrierExpressionError(str(exc), where=where) from None
+    return render(value, context, where)

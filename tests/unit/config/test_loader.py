@@ -233,3 +233,17 @@ def test_render_round_trips_and_omits_empty_overrides(tmp_path: Path) -> None:
     assert data["topics"]["overrides"] == {"logs": {"retention-ms": 1000}}
     again = write(tmp_path, "rendered.yml", rendered)
     assert load_settings([again], environ={}) == settings
+
+
+def test_rendered_settings_hide_every_credential(tmp_path) -> None:
+    key = "ZTFsa4huyvjEQxHMv6mpBVJxstMAtPSzyvddPpV/Ll0="
+    config = tmp_path / "c.yml"
+    config.write_text(
+        "webserver:\n  auth:\n    mode: bearer\n    tokens: [tok-123]\n    users: {ada: pw-456}\n"
+        f"encryption:\n  secret-key: {key}\n"
+        "kafka:\n  properties:\n    sasl.password: kafka-789\n    ssl.keystore.password: ks-000\n"
+    )
+    rendered = render_settings(load_settings([config]))
+    for secret in ("tok-123", "pw-456", key, "kafka-789", "ks-000"):
+        assert secret not in rendered
+    assert "ada: '******'" in rendered and "sasl.password: '******'" in rendered

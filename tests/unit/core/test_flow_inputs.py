@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 
 from harrier.core import InputValidationError, coerce_inputs, parse_flow
+from harrier.core.sealing import is_sealed, unseal
 from harrier.core.secrets import mask
 
 FLOW = parse_flow(
@@ -34,7 +35,7 @@ tasks:
 )
 
 
-def test_strings_from_a_form_are_coerced():
+def test_strings_from_a_form_are_coerced(encryption_key: str) -> None:
     values = coerce_inputs(
         FLOW.inputs,
         {
@@ -68,8 +69,11 @@ def test_strings_from_a_form_are_coerced():
         "env": "prod",
         "regions": ["eu", "us"],
         "ports": [80, 443],
-        "token": "super-secret-token",
+        "token": values["token"],
     }
+    # A SECRET is kept sealed (harrier.core.sealing), revealed only to render, and masked.
+    assert is_sealed(values["token"]) and "super-secret-token" not in str(values["token"])
+    assert unseal(values["token"]) == "super-secret-token"
     assert mask("value super-secret-token here") == "value ****** here"
 
 
