@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import contextvars
 import time
+import types
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+from jinja2.runtime import Undefined
 
 from harrier.core.exceptions import HarrierExpressionError
 
@@ -98,9 +102,20 @@ def check_printed_size(value: object) -> None:
             total += 2 + len(item)
             stack.extend(item)
         else:
+            _check_data(item)
             total += 8
         if total > limit:
             raise HarrierExpressionError(f"expression result is larger than {limit} characters")
+
+
+def _check_data(item: object) -> None:
+    # Inside a list or dict, nothing checked what a template put there: an undefined name is
+    # an error as it is anywhere else, and Python's own objects (functions, classes, modules,
+    # generators) are not data a task or an output can hold.
+    if isinstance(item, Undefined):
+        item._fail_with_undefined_error()
+    if callable(item) or isinstance(item, (Iterator, types.ModuleType)):
+        raise HarrierExpressionError(f"expression yields a {type(item).__name__} inside its value, not data")
 
 
 def check_size(size: int, what: str = "string") -> None:

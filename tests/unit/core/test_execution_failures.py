@@ -84,8 +84,36 @@ def test_a_render_error_in_a_handler_fails_the_subflow_task_run_it_was_handling(
     assert not result.worker_tasks and not result.controls  # a Subflow runs on no worker
 
 
-def test_a_bad_type_in_the_flow_outputs_fails_the_execution_itself() -> None:
-    # `range` is a function: rendered, it cannot become JSON (a bad type, not an expression error).
+def test_a_bad_type_in_the_flow_outputs_fails_the_execution_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    flow = _flow("""
+        id: outs
+        namespace: t
+        tasks:
+          - {id: only, type: Log, message: hi}
+        outputs:
+          - {id: broken, value: "{{ [1] }}"}
+    """)
+    execution = step(None, flow, _create(flow), NOW).execution
+    only = execution.task_runs[0]
+    result = WorkerResult(execution_id="e1", task_run_id=only.id, attempt=1, state=State.SUCCESS, started_at=NOW, ended_at=NOW)
+
+    def unserializable(value: object) -> object:
+        raise TypeError("Unable to serialize unknown type")
+
+    # A value no expression can yield any more (see the next test) stands in for a bug here.
+    monkeypatch.setattr(engine, "to_jsonable_python", unserializable)
+    error = _step_error(execution, flow, result)
+    assert error.task_run_id is None
+    assert str(error) == "TypeError: Unable to serialize unknown type"
+
+    failed = fail_execution(error.execution, flow, str(error), None, LATER).execution
+    assert failed.state is State.FAILED and failed.error == str(error)
+    assert failed.outputs is None and failed.task_runs[0].state is State.SUCCESS
+
+
+def test_a_function_in_the_flow_outputs_is_an_expression_error() -> None:
+    # `range` is a function: the sandbox refuses it inside a value instead of letting it reach
+    # the JSON encoder.
     flow = _flow("""
         id: outs
         namespace: t
@@ -97,13 +125,9 @@ def test_a_bad_type_in_the_flow_outputs_fails_the_execution_itself() -> None:
     execution = step(None, flow, _create(flow), NOW).execution
     only = execution.task_runs[0]
     result = WorkerResult(execution_id="e1", task_run_id=only.id, attempt=1, state=State.SUCCESS, started_at=NOW, ended_at=NOW)
-    error = _step_error(execution, flow, result)
-    assert error.task_run_id is None
-    assert str(error).startswith("PydanticSerializationError: Unable to serialize unknown type")
-
-    failed = fail_execution(error.execution, flow, str(error), None, LATER).execution
-    assert failed.state is State.FAILED and failed.error == str(error)
-    assert failed.outputs is None and failed.task_runs[0].state is State.SUCCESS
+    ended = step(execution, flow, result, LATER).execution
+    assert ended.state is State.FAILED
+    assert ended.error is not None and "yields a function inside its value, not data" in ended.error, ended.error
 
 
 def test_a_flowable_bug_during_a_create_fails_the_innermost_task_run_the_step_created(monkeypatch: pytest.MonkeyPatch) -> None:
