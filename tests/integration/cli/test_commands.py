@@ -247,6 +247,8 @@ def test_pause_timeout_resume_kill_restart_and_delete(server: str, flows: Path) 
 
     killed = run_id(harrier(server, "execution", "run", NS, "pause"))
     until(lambda: harrier(server, "execution", "get", killed), "state:    PAUSED")
+    still = harrier(server, "execution", "follow", killed, "--timeout", "2")
+    assert (still.returncode, still.stderr) == (4, f"error: timed out after 2 s: execution {killed} is still PAUSED\n")
     assert harrier(server, "execution", "kill", killed).stdout == f"kill requested for execution {killed}\n"
     followed = harrier(server, "execution", "follow", killed, "--timeout", "60")
     assert (followed.returncode, followed.stdout.splitlines()[-1]) == (1, "final state: KILLED"), followed.stdout
