@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from harrier.webserver.passwords import hash_password
 from tests.integration.standalone import free_port, standalone
 
 pytestmark = pytest.mark.integration
@@ -23,7 +24,8 @@ UI = ROOT / "ui"
 BUILT = ROOT / "harrier" / "webserver" / "ui_dist" / "index.html"
 CHROMIUM = os.environ.get("HARRIER_CHROMIUM", "/usr/bin/chromium")
 _USER, _PASSWORD = "ui-tester", "pw-for-the-ui-test"
-_AUTH = f"  auth:\n    mode: basic\n    users:\n      {_USER}: {_PASSWORD}\n"
+# Stored as a deployment stores it: an argon2 hash (harrier auth hash), which the login checks.
+_AUTH = f"  auth:\n    mode: basic\n    users:\n      {_USER}: '{hash_password(_PASSWORD)}'\n"
 
 
 def test_the_playwright_suite_passes(kafka_bootstrap: str, es_url: str, tmp_path: Path) -> None:
