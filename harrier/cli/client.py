@@ -41,7 +41,7 @@ class Api:
             headers["Authorization"] = f"Bearer {token}"
         elif user := os.environ.get("HARRIER_USER"):
             auth = (user, os.environ.get("HARRIER_PASSWORD", ""))
-        self._credentials = "HARRIER_TOKEN" if "Authorization" in headers else "HARRIER_USER" if auth else None
+        self._credentials = "HARRIER_TOKEN" if "Authorization" in headers else "HARRIER_USER/HARRIER_PASSWORD" if auth else None
         self._client = httpx.Client(
             base_url=f"{self.server}/api/v1/{TENANT}", headers=headers, auth=auth, timeout=timeout
         )
@@ -108,14 +108,15 @@ def api_error(response: httpx.Response, server: str, credentials: str | None, mi
         body = {"message": response.text.strip() or response.reason_phrase}
     message = str(body.get("message") or response.reason_phrase)
     status = response.status_code
-    if status == 404 and missing:
-        return CliError(missing)
+    where = f"{response.request.method} {response.request.url.path}"
+    if status == 404:
+        # Without a ``missing`` message the route itself is unknown: an older or other server.
+        return CliError(missing or f"{message} ({status} on {where})")
     if status == 401:
         if credentials:
             return CliError(f"Harrier at {server} refused the credentials in {credentials} (401)")
         return CliError(f"Harrier at {server} needs credentials (401): {_CREDENTIALS_HINT}")
     if status >= 500:
-        where = f"{response.request.method} {response.request.url.path}"
         return CliError(f"Harrier at {server} failed on {where} ({status}): {message}; its log says more")
     # One refused input is often the message itself: print it once.
     problems = tuple(line for line in map(problem_line, body.get("problems") or []) if line not in message)

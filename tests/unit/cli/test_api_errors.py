@@ -20,6 +20,11 @@ def test_a_404_says_what_is_missing_and_how_to_list_what_exists() -> None:
     assert error.code is ExitCode.FAILED
 
 
+def test_a_404_of_a_route_this_server_does_not_have_says_where() -> None:
+    error = api_error(_answer(404, "/api/v1/main/flows/search", json={"detail": "Not Found"}), SERVER, None, None)
+    assert error.lines() == ["error: Not Found (404 on GET /api/v1/main/flows/search)"]
+
+
 def test_a_401_names_the_variables_to_set_or_the_one_refused() -> None:
     unauthorized = _answer(401, json={"message": "authentication required"})
     assert api_error(unauthorized, SERVER, None, None).lines() == [
