@@ -160,6 +160,8 @@ class WorkerSettings(Section):
 
     threads: NonNegativeInt = 0
     async_concurrency: PositiveInt = 1024
+    # Scripts of a worker running as root run as this user; '' runs them as root.
+    script_user: str = "nobody"
     # Probe server address (see executor); 0 = off.
     probe_host: str = "127.0.0.1"
     probe_port: int = Field(8082, ge=0, le=65535)

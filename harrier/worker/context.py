@@ -9,10 +9,8 @@ is waiting on a child process.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from harrier.storage.base import Storage
 from harrier.storage.uris import task_file_uri
 from harrier.worker.logs import TaskLogger
 from harrier.worker.metrics import TaskMetrics
+from harrier.worker.workdirs import ScriptUser, WorkDirs
 
 __all__ = ["RunContext"]
 
@@ -28,7 +27,10 @@ __all__ = ["RunContext"]
 class RunContext:
     """Services for one task run; `run` functions use it, never the worker itself."""
 
-    def __init__(self, record: WorkerTask, logger: TaskLogger, metrics: TaskMetrics, storage: Storage) -> None:
+    def __init__(
+        self, record: WorkerTask, logger: TaskLogger, metrics: TaskMetrics, storage: Storage,
+        workdirs: WorkDirs | None = None,
+    ) -> None:
         self.record = record
         self.logger = logger
         self.metrics = metrics
@@ -38,6 +40,7 @@ class RunContext:
         self._processes: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
         self._working_dir: Path | None = None
+        self._workdirs = workdirs or _OWN_WORKDIRS
 
     @property
     def cancelled(self) -> bool:
@@ -64,11 +67,22 @@ class RunContext:
         with self._lock:
             self._processes.discard(process)
 
+    @property
+    def script_user(self) -> ScriptUser | None:
+        """Whom the run's scripts run as (None: this process's own user)."""
+        return self._workdirs.user
+
     def working_dir(self) -> Path:
         """A private folder for this run, created on first use and removed when the run ends."""
         if self._working_dir is None:
-            self._working_dir = Path(tempfile.mkdtemp(prefix=f"harrier-{self.record.task_id}-"))
+            self._working_dir = self._workdirs.create(self.record.task_id)
         return self._working_dir
+
+    def hand_over_working_dir(self) -> None:
+        """Give the script user what the worker wrote into the working folder (input files,
+        the script, the outputs folder), before the script starts."""
+        if self._working_dir is not None:
+            self._workdirs.hand_over(self._working_dir)
 
     def warn(self, reason: str) -> None:
         """End the run in WARNING instead of SUCCESS, for `reason`."""
@@ -86,8 +100,12 @@ class RunContext:
     def close(self) -> None:
         """Remove the working directory."""
         if self._working_dir is not None:
-            shutil.rmtree(self._working_dir, ignore_errors=True)
+            self._workdirs.remove(self._working_dir)
             self._working_dir = None
+
+
+# Folders of runs given no WorkDirs (tests, tools): private to this process's user.
+_OWN_WORKDIRS = WorkDirs()
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -19,7 +19,11 @@ logger = logging.getLogger("harrier.worker")
 
 def run_worker(settings: Settings, *, shutdown_grace_s: float = 30.0) -> None:
     """Run a worker until SIGTERM or SIGINT, then let running tasks finish (or release them)."""
-    worker = Worker(settings, shutdown_grace_s=shutdown_grace_s)
+    try:
+        worker = Worker(settings, shutdown_grace_s=shutdown_grace_s)
+    except ValueError as exc:
+        logger.error("worker not started: %s", exc)
+        raise SystemExit(2) from None
     if threading.current_thread() is threading.main_thread():
         def request_stop(signum: int, _: FrameType | None) -> None:
             logger.info("received %s: stopping", signal.Signals(signum).name)

@@ -50,6 +50,7 @@ from harrier.worker.logs import FileLog, TaskLogger
 from harrier.worker.metrics import TaskMetrics
 from harrier.worker.outbox import Outbox, Topics
 from harrier.worker.preparation import prepare, requested_log_level
+from harrier.worker.workdirs import WorkDirs, script_user
 from harrier.topics.records import WORKER_TASK
 
 __all__ = ["Worker", "WorkerState", "WorkerStats"]
@@ -102,6 +103,8 @@ class Worker:
         sealing.configure(settings.encryption.secret_key)
         self.topics = Topics(settings.topics.prefix)
         self.storage = storage or storage_from_settings(settings)
+        # ValueError (an account that does not exist) stops the worker before it takes work.
+        self.workdirs = WorkDirs(script_user(settings.worker.script_user))
         self.registry = registry or default_registry()
         self.group_id = group_id or f"{settings.topics.prefix}worker"
         self.client_id = client_id
@@ -305,7 +308,9 @@ class Worker:
             attempt.file_log = FileLog()
             write = attempt.file_log.write
         task_logger = TaskLogger(record, requested_log_level(record.task), write)
-        attempt.context = RunContext(record, task_logger, TaskMetrics(record, self._outbox.metrics.add), self.storage)
+        attempt.context = RunContext(
+            record, task_logger, TaskMetrics(record, self._outbox.metrics.add), self.storage, self.workdirs
+        )
         attempt.started_at = datetime.now(timezone.utc)
         if prepared.timeout is not None:
             attempt.deadline = time.monotonic() + prepared.timeout.total_seconds()

@@ -35,7 +35,13 @@ def run_process(
     on_stdout: LineHandler,
     on_stderr: LineHandler,
 ) -> int:
-    """Run `argv` to completion and return its exit code (negative: killed by that signal)."""
+    """Run `argv` to completion and return its exit code (negative: killed by that signal).
+
+    It runs as the context's script user when there is one (a root worker's scripts do not
+    run as root), with no supplementary groups.
+    """
+    user = context.script_user
+    as_user = {} if user is None else {"user": user.uid, "group": user.gid, "extra_groups": []}
     try:
         process = subprocess.Popen(
             list(argv),
@@ -45,6 +51,7 @@ def run_process(
             env=dict(env),
             cwd=cwd,
             start_new_session=True,
+            **as_user,  # type: ignore[arg-type]
         )
     except OSError as exc:
         raise TaskFailure(f"cannot start {argv[0]!r}: {exc.strerror or exc}") from None

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harrier.config.loader import ENV_PREFIX
 from harrier.core.expressions import to_text
 from harrier.core.tasks import PythonScript, ShellCommands
 from harrier.core.tasks.scripts import ScriptTask
@@ -42,7 +43,10 @@ def run_python_script(task: PythonScript, context: RunContext) -> dict[str, Any]
         context.logger.warn("dependencies are not installed by the process runner; install them in the worker's environment")
     path = context.working_dir() / "script.py"
     path.write_text(task.script if isinstance(task.script, str) else to_text(task.script), encoding="utf-8")
-    return _run_script(task, context, [f"{shlex.quote(sys.executable)} {shlex.quote(str(path))}"])
+    # As the script user, the machine's python3 (found on PATH as that user): the worker's own
+    # interpreter may sit where that user cannot go (a venv under /root), and is not the script's.
+    python = "python3" if context.script_user is not None else shlex.quote(sys.executable)
+    return _run_script(task, context, [f"{python} {shlex.quote(str(path))}"])
 
 
 def _run_script(task: ScriptTask, context: RunContext, commands: list[str]) -> dict[str, Any]:
@@ -58,7 +62,10 @@ def _run_script(task: ScriptTask, context: RunContext, commands: list[str]) -> d
     lines = [*_string_list(task.before_commands, "beforeCommands"), *commands]
     script = ("set -e\n" if fail_fast else "") + "\n".join(lines)
     interpreter = _string_list(task.interpreter, "interpreter") or list(DEFAULT_INTERPRETER)
-    env = dict(os.environ)
+    # The worker's own settings (HARRIER__..., credentials among them) are not the script's.
+    env = {name: value for name, value in os.environ.items() if not name.startswith(ENV_PREFIX)}
+    if context.script_user is not None:
+        env.update(HOME=str(workdir), USER=context.script_user.name, LOGNAME=context.script_user.name)
     env.update({str(k): to_text(v) for k, v in _mapping(task.env, "env").items()})
     env["WORKING_DIR"] = str(workdir)
     env["OUTPUT_DIR"] = str(output_dir)
@@ -75,6 +82,7 @@ def _run_script(task: ScriptTask, context: RunContext, commands: list[str]) -> d
             context.logger.warn(line)
             stderr_tail[:] = [*stderr_tail[-4:], line]
 
+    context.hand_over_working_dir()
     code = run_process([*interpreter, script], env=env, cwd=workdir, context=context, on_stdout=on_stdout, on_stderr=on_stderr)
     if context.cancelled:
         raise TaskFailure("the process was stopped")

@@ -31,7 +31,9 @@ def make_settings(bootstrap: str, prefix: str, storage: Path, **worker: Any) -> 
         {
             "kafka": {"bootstrap-servers": bootstrap, "consumer": {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500}},
             "topics": {"prefix": prefix, "partitions": 2},
-            "worker": {"threads": 4, "async-concurrency": 300, **worker},
+            # Scripts run as this process's user: the tests watch them through files in their own
+            # temporary folders (tests/integration/test_security.py runs them as nobody).
+            "worker": {"threads": 4, "async-concurrency": 300, "script-user": "", **worker},
             "storage": {"base-path": str(storage)},
         }
     )

@@ -1,9 +1,12 @@
-"""A SECRET input's value reaches no topic, no index, no stored file and no API answer.
+"""Security from the outside, with the whole product running (its own topics and indices).
 
-The whole product runs (``harrier server standalone``, its own topics and indices); a flow
-receives a SECRET input, prints it from a shell script and logs it from a Log task. Then every
-record of every topic (aborted transactions included), every document of every index, every
-file of the internal storage, and the API's answers are searched for the value.
+- A SECRET input's value reaches no topic, no index, no stored file and no API answer: a flow
+  receives one, prints it from a shell script and logs it from a Log task; then every record of
+  every topic (aborted transactions included), every document of every index, every file of
+  the internal storage and the API's answers are searched for it.
+- Scripts of a worker running as root run as ``nobody``, in a folder of their own: they cannot
+  list the other runs' folders, read another execution's stored files, or see the worker's
+  settings in their environment.
 """
 
 from __future__ import annotations
@@ -44,16 +47,24 @@ tasks:
 def product(kafka_bootstrap: str, es_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     home = tmp_path_factory.mktemp("secrets")
     tag = f"sec{os.getpid()}x{free_port()}"
-    with standalone(home, kafka_bootstrap, es_url, tag=tag) as url:
-        yield url, tag, home
+    # A setting from the environment, as containers pass them: scripts must not see it.
+    os.environ["HARRIER__WORKER__PROBE_HOST"] = "127.0.0.1"
+    try:
+        with standalone(home, kafka_bootstrap, es_url, tag=tag) as url:
+            yield url, tag, home
+    finally:
+        del os.environ["HARRIER__WORKER__PROBE_HOST"]
 
 
-def _run_flow(url: str) -> tuple[str, list[dict]]:
+def _run_flow(url: str, flow: str, inputs: dict[str, str], lines: int) -> tuple[str, list[dict]]:
+    """Deploy ``flow``, run it to SUCCESS, and return its id and log lines (at least ``lines``
+    of its tasks, once the indexer has them)."""
     api = f"{url}/api/v1/main"
-    deployed = httpx.post(f"{api}/flows", content=FLOW, headers={"Content-Type": "application/x-yaml"}, timeout=30)
+    deployed = httpx.post(f"{api}/flows", content=flow, headers={"Content-Type": "application/x-yaml"}, timeout=30)
     assert deployed.status_code in (200, 201), deployed.text
-    started = httpx.post(f"{api}/executions/sec/secret-user", params={"wait": "true"},
-                         files={"token": (None, SECRET)}, timeout=90)
+    body = deployed.json()
+    started = httpx.post(f"{api}/executions/{body['namespace']}/{body['id']}", params={"wait": "true"},
+                         files={name: (None, value) for name, value in inputs.items()}, timeout=90)
     assert started.status_code == 200, started.text
     execution = started.json()
     assert execution["state"]["current"] == "SUCCESS", execution
@@ -61,7 +72,7 @@ def _run_flow(url: str) -> tuple[str, list[dict]]:
     deadline = time.monotonic() + 90
     while True:
         logs = httpx.get(f"{api}/logs/{execution['id']}", timeout=30).json()
-        if len([line for line in logs if line["taskId"] in ("script", "log")]) >= 2 or time.monotonic() > deadline:
+        if len([line for line in logs if line["taskId"]]) >= lines or time.monotonic() > deadline:
             return execution["id"], logs
         time.sleep(0.5)
 
@@ -98,7 +109,7 @@ def _topic_values(bootstrap: str, prefix: str) -> Iterator[bytes]:
 
 def test_a_secret_input_is_found_nowhere_after_a_run(product: tuple[str, str, Path], kafka_bootstrap: str, es_url: str) -> None:
     url, tag, home = product
-    execution_id, logs = _run_flow(url)
+    execution_id, logs = _run_flow(url, FLOW, {"token": SECRET}, lines=2)
     secret = SECRET.encode()
 
     # The run did print and log it: what was written is the mask.
@@ -121,3 +132,43 @@ def test_a_secret_input_is_found_nowhere_after_a_run(product: tuple[str, str, Pa
                    httpx.get(f"{api}/executions/search", params={"namespace": "sec"})):
         assert answer.status_code == 200 and SECRET not in answer.text, answer.text[:500]
     assert execution_id in httpx.get(f"{api}/executions/{execution_id}").text
+
+
+WRITER = """
+id: writer
+namespace: sec
+tasks:
+  - id: write
+    type: io.kestra.plugin.scripts.shell.Commands
+    outputFiles: [private.txt]
+    commands:
+      - echo "private-data-of-another-execution" > private.txt
+"""
+PROBE = """
+id: probe
+namespace: sec
+inputs:
+  - {id: path, type: STRING}
+tasks:
+  - id: probe
+    type: io.kestra.plugin.scripts.shell.Commands
+    warningOnStdErr: false
+    commands:
+      - echo "user $(id -un)"
+      - ls "$(dirname "$PWD")" > /dev/null 2>&1 && echo "parent listed" || echo "parent not listed"
+      - cat "{{ inputs.path }}" > /dev/null 2>&1 && echo "file read" || echo "file not read"
+      - echo "settings in env $(env | grep -c '^HARRIER__' || true)"
+      - echo "home $HOME" && touch "$HOME/mine" && echo "home writable"
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="scripts change user only when the worker runs as root")
+def test_a_root_workers_scripts_run_as_nobody_and_see_nothing_of_others(product: tuple[str, str, Path]) -> None:
+    url, _, home = product
+    _run_flow(url, WRITER, {}, lines=0)
+    stored = [path for path in (home / "storage").rglob("private.txt")]
+    assert len(stored) == 1 and stored[0].stat().st_mode & 0o077 == 0, stored
+    _, logs = _run_flow(url, PROBE, {"path": str(stored[0])}, lines=5)
+    said = [line["message"] for line in logs if line["taskId"] == "probe"]
+    assert said[:4] == ["user nobody", "parent not listed", "file not read", "settings in env 0"], said
+    assert said[4].startswith("home /tmp/harrier-work-") and said[5] == "home writable", said
