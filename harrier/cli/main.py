@@ -4,6 +4,7 @@ where an error becomes lines on stderr and an exit code (never a traceback, but 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 
@@ -66,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `harrier execution logs X | head`: the reader left. As Python's signal docs advise,
+        # point stdout at devnull so the interpreter's last flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.FAILED
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no stack
         return _unexpected(args, exc)
 

@@ -96,3 +96,13 @@ def test_completion_prints_a_script_registering_harrier() -> None:
         script = subprocess.run([sys.executable, "-m", "harrier.cli.main", "completion", shell],
                                 capture_output=True, text=True, check=True).stdout
         assert "complete" in script and "harrier" in script
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    # `harrier ... | head`: the pipe's reader is gone before harrier writes.
+    proc = subprocess.Popen([sys.executable, "-m", "harrier.cli.main", "completion", "bash"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    assert proc.wait(timeout=30) == ExitCode.FAILED
+    assert proc.stderr.read() == b""
