@@ -41,7 +41,10 @@ class Api:
             headers["Authorization"] = f"Bearer {token}"
         elif user := os.environ.get("HARRIER_USER"):
             auth = (user, os.environ.get("HARRIER_PASSWORD", ""))
-        self._credentials = "HARRIER_TOKEN" if "Authorization" in headers else "HARRIER_USER/HARRIER_PASSWORD" if auth else None
+        # Named in a 401's message: which of the variables the server refused.
+        self._credentials = (
+            "HARRIER_TOKEN" if "Authorization" in headers else "HARRIER_USER/HARRIER_PASSWORD" if auth else None
+        )
         self._client = httpx.Client(
             base_url=f"{self.server}/api/v1/{TENANT}", headers=headers, auth=auth, timeout=timeout
         )

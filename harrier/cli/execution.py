@@ -39,7 +39,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     run.set_defaults(handler=run_execution)
 
     listing = action("list", "list executions, newest first")
-    listing.add_argument("namespace", nargs="?", help="this namespace and its children").completer = namespaces  # type: ignore[attr-defined]
+    scope = listing.add_argument("namespace", nargs="?", help="this namespace and its children")
+    scope.completer = namespaces  # type: ignore[attr-defined]
     listing.add_argument("--flow", help="only this flow's")
     listing.add_argument("--state", action="append", default=[], help="only in this state (repeatable)")
     listing.add_argument("--label", "-l", action="append", default=[], metavar="KEY:VALUE", help="with this label")

@@ -37,7 +37,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     deploy.set_defaults(handler=run_deploy)
 
     listing = action("list", "list deployed flows")
-    listing.add_argument("namespace", nargs="?", help="this namespace and its children").completer = namespaces  # type: ignore[attr-defined]
+    scope = listing.add_argument("namespace", nargs="?", help="this namespace and its children")
+    scope.completer = namespaces  # type: ignore[attr-defined]
     listing.add_argument("--query", "-q", help="text searched in ids, namespaces, descriptions and sources")
     listing.set_defaults(handler=run_list)
 

@@ -319,11 +319,12 @@ def test_a_server_that_is_not_there_is_one_line_exit_3() -> None:
 
 def test_credentials_missing_or_refused_say_which_variables_to_set(guarded: str) -> None:
     missing = harrier(guarded, "flow", "list")
-    assert (missing.returncode, missing.stderr) == (
-        1, f"error: Harrier at {guarded} needs credentials (401): set HARRIER_TOKEN, or HARRIER_USER and HARRIER_PASSWORD\n"
-    )
+    assert (missing.returncode, missing.stderr) == (1, f"error: Harrier at {guarded} needs credentials (401): "
+                                                      "set HARRIER_TOKEN, or HARRIER_USER and HARRIER_PASSWORD\n")
     refused = harrier(guarded, "flow", "list", HARRIER_TOKEN="wrong")
-    assert (refused.returncode, refused.stderr) == (1, f"error: Harrier at {guarded} refused the credentials in HARRIER_TOKEN (401)\n")
+    assert (refused.returncode, refused.stderr) == (
+        1, f"error: Harrier at {guarded} refused the credentials in HARRIER_TOKEN (401)\n"
+    )
     allowed = harrier(guarded, "namespace", "list", HARRIER_TOKEN=TOKEN)
     assert allowed.returncode == 0 and allowed.stdout.startswith("NAMESPACE"), allowed.stderr
 
