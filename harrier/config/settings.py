@@ -232,6 +232,12 @@ class WebserverSettings(Section):
     # Origins whose pages may call the API from a browser (CORS); none by default: the UI is
     # served by the webserver itself, from the same origin.
     cors_origins: list[str] = Field(default_factory=list)
+    # Request bodies over these are refused with 413 (harrier/webserver/limits.py).
+    max_webhook_bytes: PositiveInt = 1024 * 1024
+    max_flow_bytes: PositiveInt = 512 * 1024
+    max_request_bytes: PositiveInt = 100 * 1024 * 1024
+    # An execution's inputs (files aside, they go to storage) as its create command carries them.
+    max_inputs_bytes: PositiveInt = 1024 * 1024
 
 
 class EncryptionSettings(Section):

@@ -36,6 +36,7 @@ from harrier.webserver.flowfeed import FlowFeed
 from harrier.webserver.flowtable import FlowTable
 from harrier.webserver.followfeed import FollowFeed
 from harrier.webserver.handlers import install_handlers
+from harrier.webserver.limits import BodyLimits
 from harrier.webserver.metrics import RequestMetrics, WebserverMetrics
 from harrier.webserver.options import WebserverOptions
 from harrier.webserver.producer import AsyncProducer
@@ -109,6 +110,7 @@ def create_app(
         app.include_router(router, prefix=TENANT_PREFIX, dependencies=[*tenant, *guarded])
     install_ui(app, options.ui_dir)
     app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(BodyLimits, settings=settings.webserver)
     if settings.webserver.cors_origins:
         # Closed unless configured: without these headers a browser keeps other sites' pages
         # from reading the API's answers.

@@ -8,6 +8,7 @@ Exception tree::
         ├── NotFound               404: unknown flow, revision or execution
         ├── Conflict               409: the resource is in the wrong state (kill of a finished run)
         ├── Unprocessable          422: invalid flow YAML, inputs or parameters
+        ├── TooLarge               413: a body or the inputs are over their limit
         ├── TooManyFailures        429: a client failed to authenticate too often; retry later
         └── Unavailable            503: Kafka or Elasticsearch did not answer
 """
@@ -20,6 +21,7 @@ __all__ = [
     "ApiError",
     "Conflict",
     "NotFound",
+    "TooLarge",
     "TooManyFailures",
     "Unauthorized",
     "Unavailable",
@@ -57,6 +59,12 @@ class Unauthorized(ApiError):
         super().__init__(message)
         # No challenge (scheme None) for the UI: a browser answers one with its own login dialog.
         self.headers = {"WWW-Authenticate": f'{scheme} realm="harrier"'} if scheme else {}
+
+
+class TooLarge(ApiError):
+    """Over a size limit of the settings; the message names the setting."""
+
+    status = 413
 
 
 class TooManyFailures(ApiError):

@@ -11,7 +11,7 @@ from harrier.core.flows import Flow
 from harrier.core.inputs import coerce_inputs
 from harrier.core.messages import CreateExecution, FlowRecord
 from harrier.topics.records import encode_command
-from harrier.webserver.exceptions import Conflict, NotFound, Unprocessable
+from harrier.webserver.exceptions import Conflict, NotFound, TooLarge, Unprocessable
 from harrier.webserver.fanout import Follower, terminal_state
 from harrier.webserver.payloads import snapshot_state
 from harrier.webserver.services import Services
@@ -93,7 +93,14 @@ async def launch(
         labels={**flow.labels, **labels},
         created_at=datetime.now(timezone.utc),
     )
-    await services.producer.send(services.topics["executions"], execution_id, encode_command(command))
+    encoded = encode_command(command)
+    limit = services.settings.webserver.max_inputs_bytes
+    if len(encoded) > limit:
+        for uri in uris.values():
+            services.storage.delete(uri)
+        raise TooLarge(f"the inputs of this execution are {len(encoded):,} bytes; the limit is "
+                       f"webserver.max-inputs-bytes = {limit:,} (pass large values as FILE inputs)")
+    await services.producer.send(services.topics["executions"], execution_id, encoded)
     return command
 
 
