@@ -17,7 +17,10 @@ WORKDIR /opt/harrier
 COPY pyproject.toml README.md ./
 COPY harrier ./harrier
 COPY --from=ui /src/harrier/webserver/ui_dist ./harrier/webserver/ui_dist
-RUN pip install --no-cache-dir . && useradd --system --create-home harrier
+# storage.base-path of harrier/config/docker.yml, made the component user's: a volume mounted
+# there starts with this owner.
+RUN pip install --no-cache-dir . && useradd --system --create-home harrier \
+    && mkdir -p /var/lib/harrier/storage && chown -R harrier /var/lib/harrier
 USER harrier
 
 ENTRYPOINT ["harrier"]

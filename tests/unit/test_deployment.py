@@ -66,3 +66,23 @@ def test_each_healthcheck_calls_the_components_own_health_port(compose: dict, co
         assert section.probe_host == "0.0.0.0"
     check = " ".join(compose["services"][component]["healthcheck"]["test"])
     assert f"http://127.0.0.1:{port}/health" in check
+
+
+def test_the_volumes_are_where_the_data_is_written(compose: dict) -> None:
+    # The storage volume is mounted at docker.yml's storage.base-path, which the image creates
+    # for its user; Kafka writes its log where its volume is (its image's default is /tmp).
+    settings = load_settings([ROOT / "harrier" / "config" / "docker.yml"])
+    for component in COMPONENTS:
+        mounts = {m.split(":")[0]: m.split(":")[1] for m in compose["services"][component]["volumes"]}
+        assert mounts["storage"] == settings.storage.base_path
+    assert f"mkdir -p {settings.storage.base_path}" in (ROOT / "Dockerfile").read_text()
+    kafka = compose["services"]["kafka"]
+    assert {m.split(":")[1] for m in kafka["volumes"]} == {kafka["environment"]["KAFKA_LOG_DIRS"]}
+    elasticsearch = compose["services"]["elasticsearch"]
+    assert [m.split(":")[1] for m in elasticsearch["volumes"]] == ["/usr/share/elasticsearch/data"]
+
+
+def test_every_component_gets_the_same_encryption_key(compose: dict) -> None:
+    for component in COMPONENTS:
+        environment = compose["services"][component]["environment"]
+        assert environment["HARRIER__ENCRYPTION__SECRET_KEY"] == "${HARRIER_ENCRYPTION_KEY:-}"
