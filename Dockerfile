@@ -19,9 +19,10 @@ COPY harrier ./harrier
 COPY --from=ui /src/harrier/webserver/ui_dist ./harrier/webserver/ui_dist
 # storage.base-path of harrier/config/docker.yml, made the component user's: a volume mounted
 # there starts with this owner.
-RUN pip install --no-cache-dir . && useradd --system --create-home harrier \
+# A numeric user, so Kubernetes' runAsNonRoot can check it (deploy/kubernetes/harrier.yml).
+RUN pip install --no-cache-dir . && useradd --system --uid 10001 --create-home harrier \
     && mkdir -p /var/lib/harrier/storage && chown -R harrier /var/lib/harrier
-USER harrier
+USER 10001
 
 ENTRYPOINT ["harrier"]
 CMD ["server", "standalone", "--config", "/etc/harrier/harrier.yml"]
