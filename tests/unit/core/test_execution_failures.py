@@ -84,18 +84,25 @@ def test_a_render_error_in_a_handler_fails_the_subflow_task_run_it_was_handling(
     assert not result.worker_tasks and not result.controls  # a Subflow runs on no worker
 
 
-def test_a_bad_type_in_the_flow_outputs_fails_the_execution_itself(monkeypatch: pytest.MonkeyPatch) -> None:
-    flow = _flow("""
+def _one_task_with_output(value: str) -> tuple[Flow, Execution, WorkerResult]:
+    """A flow whose only task is running, with one flow output of ``value``, and that task's
+    successful result."""
+    flow = _flow(f"""
         id: outs
         namespace: t
         tasks:
-          - {id: only, type: Log, message: hi}
+          - {{id: only, type: Log, message: hi}}
         outputs:
-          - {id: broken, value: "{{ [1] }}"}
+          - {{id: broken, value: "{value}"}}
     """)
     execution = step(None, flow, _create(flow), NOW).execution
     only = execution.task_runs[0]
     result = WorkerResult(execution_id="e1", task_run_id=only.id, attempt=1, state=State.SUCCESS, started_at=NOW, ended_at=NOW)
+    return flow, execution, result
+
+
+def test_a_bad_type_in_the_flow_outputs_fails_the_execution_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    flow, execution, result = _one_task_with_output("{{ [1] }}")
 
     def unserializable(value: object) -> object:
         raise TypeError("Unable to serialize unknown type")
@@ -114,17 +121,7 @@ def test_a_bad_type_in_the_flow_outputs_fails_the_execution_itself(monkeypatch: 
 def test_a_function_in_the_flow_outputs_is_an_expression_error() -> None:
     # `range` is a function: the sandbox refuses it inside a value instead of letting it reach
     # the JSON encoder.
-    flow = _flow("""
-        id: outs
-        namespace: t
-        tasks:
-          - {id: only, type: Log, message: hi}
-        outputs:
-          - {id: broken, value: "{{ [range] }}"}
-    """)
-    execution = step(None, flow, _create(flow), NOW).execution
-    only = execution.task_runs[0]
-    result = WorkerResult(execution_id="e1", task_run_id=only.id, attempt=1, state=State.SUCCESS, started_at=NOW, ended_at=NOW)
+    flow, execution, result = _one_task_with_output("{{ [range] }}")
     ended = step(execution, flow, result, LATER).execution
     assert ended.state is State.FAILED
     assert ended.error is not None and "yields a function inside its value, not data" in ended.error, ended.error
