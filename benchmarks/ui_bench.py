@@ -101,7 +101,7 @@ def big_execution(client: httpx.Client, url: str, iterations: int, lines_per: in
 
     indexed_s = _wait("the big execution's lines in Elasticsearch", indexed, 600)
     result = _node("big", url, execution["id"], str(expected))
-    return {"state": execution["state"], "task_runs": len(execution.get("task_runs", [])), "lines": expected,
+    return {"state": execution["state"]["current"], "task_runs": len(execution.get("taskRunList", [])), "lines": expected,
             "ran_s": ran_s, "indexed_after_s": indexed_s, **result}
 
 
@@ -111,7 +111,7 @@ def state_latency(client: httpx.Client, standalone: Standalone, url: str, pages:
     at once); from each SUCCESS record to its page's DOM."""
     _deploy(client, _PAUSE_FLOW)
     ids = [client.post(f"/api/v1/executions/{NAMESPACE}/waits").json()["id"] for _ in range(pages)]
-    _wait("the executions PAUSED", lambda: all(client.get(f"/api/v1/executions/{i}").json().get("state") == "PAUSED"
+    _wait("the executions PAUSED", lambda: all(client.get(f"/api/v1/executions/{i}").json().get("state", {}).get("current") == "PAUSED"
                                                for i in ids), 120)
     node = subprocess.Popen(["node", str(PAGE_BENCH), "states", url, ",".join(ids)], cwd=ROOT / "ui",
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -40,11 +40,7 @@ from harrier.webserver.limits import BodyLimits
 from harrier.webserver.metrics import RequestMetrics, WebserverMetrics
 from harrier.webserver.options import WebserverOptions
 from harrier.webserver.producer import AsyncProducer
-from harrier.webserver.routes import executions, flows, follow, logs, stats, system, webhooks
-from harrier.webserver.routes.kestra import executions as kestra_executions
-from harrier.webserver.routes.kestra import flows as kestra_flows
-from harrier.webserver.routes.kestra import logs as kestra_logs
-from harrier.webserver.routes.kestra import webhooks as kestra_webhooks
+from harrier.webserver.routes import executions, flows, logs, stats, system, webhooks
 from harrier.webserver.services import Services
 from harrier.webserver.snapshots import SnapshotCache
 from harrier.webserver.tenants import TENANT_PREFIX, check_tenant
@@ -98,16 +94,14 @@ def create_app(
     guarded = [Depends(guard)] if guard is not None else []
     app.include_router(system.router)
     app.include_router(system.metrics_router, dependencies=guarded)
-    app.include_router(webhooks.router)
-    # follow before executions: /{id}/follow must not be read as /{namespace}/{id}.
-    for router in (flows.router, follow.router, executions.router, logs.router, stats.router):
-        app.include_router(router, dependencies=guarded)
-    # Kestra's tenant routes after Harrier's own: where a path could be read as either (a
-    # namespace named "flows"), Harrier's keeps it as it was.
+    # Every route twice, the same bodies: at /api/v1 and at Kestra 1.x's /api/v1/{tenant}. The
+    # tenant routes come second: where a path could be read as either (a namespace named
+    # "flows"), the plain one keeps it. Webhooks are authenticated by their key alone.
     tenant = [Depends(check_tenant)]
-    app.include_router(kestra_webhooks.router, prefix=TENANT_PREFIX, dependencies=tenant)
-    for router in (kestra_flows.router, kestra_executions.router, kestra_logs.router):
-        app.include_router(router, prefix=TENANT_PREFIX, dependencies=[*tenant, *guarded])
+    for prefix, checks in (("/api/v1", []), (TENANT_PREFIX, tenant)):
+        app.include_router(webhooks.router, prefix=prefix, dependencies=checks)
+        for router in (flows.router, executions.router, logs.router, stats.router):
+            app.include_router(router, prefix=prefix, dependencies=[*checks, *guarded])
     install_ui(app, options.ui_dir)
     app.add_middleware(RequestMetrics, metrics=metrics)
     app.add_middleware(BodyLimits, settings=settings.webserver)

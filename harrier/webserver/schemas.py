@@ -1,17 +1,18 @@
-"""Response bodies as the OpenAPI document describes them."""
+"""Response bodies as the OpenAPI document describes them: Kestra's (``Kestra*``, rendered by
+``harrier.webserver.kestra``) and those of Harrier's own routes (graph, namespaces, validation,
+stats, errors)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from harrier.core.exceptions import Problem
-from harrier.indexer.queries import Page
 
 __all__ = [
-    "CommandAccepted",
+    "ErrorBody",
+    "GraphBody",
     "KestraCommandAccepted",
     "KestraExecution",
     "KestraExecutions",
@@ -19,17 +20,10 @@ __all__ = [
     "KestraFlows",
     "KestraLogEntry",
     "KestraLogs",
-    "ErrorBody",
-    "ExecutionBody",
-    "FlowBody",
-    "FlowDetailBody",
-    "GraphBody",
     "NamespaceBody",
-    "PageBody",
     "ProblemBody",
     "StatsBody",
     "ValidationBody",
-    "page_body",
     "problem_body",
 ]
 
@@ -50,33 +44,6 @@ class ErrorBody(BaseModel):
 
     message: str
     problems: list[ProblemBody] | list[str] | None = None
-
-
-class FlowBody(BaseModel):
-    """A deployed flow revision."""
-
-    namespace: str
-    id: str
-    revision: int
-    source: str
-    description: str | None = None
-    labels: dict[str, str] = {}
-    disabled: bool = False
-
-
-class FlowDetailBody(FlowBody):
-    """A flow revision with what a run form and a trigger list need, parsed from its source.
-
-    ``inputs``: each declared input with its YAML keys (id, type, description, displayName,
-    required, defaults, values, options, allowCustomValue, min, max, minLength, maxLength,
-    itemType, after, before), unset ones left out. ``triggers``: id, type as written,
-    disabled; a Schedule adds ``cron`` and ``nextDate``, its next fire time after now
-    (ISO-8601 UTC, null when the trigger or the flow is disabled). Both are empty for a
-    source this webserver cannot parse.
-    """
-
-    inputs: list[dict[str, Any]] = []
-    triggers: list[dict[str, Any]] = []
 
 
 class GraphBody(BaseModel):
@@ -109,32 +76,6 @@ class ValidationBody(BaseModel):
     problems: list[ProblemBody]
 
 
-class ExecutionBody(BaseModel):
-    """An execution snapshot (the executor's model; only the common fields are listed)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    id: str
-    namespace: str
-    flow_id: str
-    flow_revision: int | None = None
-    state: str
-    inputs: dict[str, Any] = {}
-    labels: dict[str, str] = {}
-    outputs: dict[str, Any] | None = None
-    created_at: datetime | None = None
-    ended_at: datetime | None = None
-
-
-class PageBody(BaseModel):
-    """One page of search results; follow ``next_cursor`` for the next page."""
-
-    items: list[dict[str, Any]]
-    total: int
-    total_exact: bool
-    next_cursor: str | None = None
-
-
 class StatsBucket(BaseModel):
     """Executions started in one bucket, from ``at`` (ISO-8601 UTC), by state."""
 
@@ -147,24 +88,6 @@ class StatsBody(BaseModel):
 
     interval: str
     buckets: list[StatsBucket]
-
-
-class CommandAccepted(BaseModel):
-    """A command was written to the ``executions`` topic; the executor applies it next."""
-
-    execution_id: str
-    command: str
-    message: str
-
-
-def page_body(page: Page) -> dict[str, Any]:
-    """A page of the history queries as a response body."""
-    return {
-        "items": page.items,
-        "total": page.total.value,
-        "total_exact": page.total.exact,
-        "next_cursor": page.next_cursor,
-    }
 
 
 def problem_body(problem: Problem) -> dict[str, Any]:

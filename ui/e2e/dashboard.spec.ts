@@ -11,7 +11,7 @@ tasks:
 `);
   const id = await start(request, "counted");
   // Once indexed, the execution counts in the last 24 hours' SUCCESS total.
-  await expect.poll(async () => (await (await request.get(`/api/v1/executions/${id}`)).json()).state).toBe("SUCCESS");
+  await expect.poll(async () => (await (await request.get(`/api/v1/executions/${id}`)).json()).state?.current).toBe("SUCCESS");
   await page.goto("/dashboard");
   await expect(page.getByTestId("totals").locator('[data-state="SUCCESS"]')).toBeVisible();
   await expect(page.locator(".chart rect").first()).toBeAttached();

@@ -1,46 +1,57 @@
-"""``/api/v1/executions``: run a flow, read and search executions, kill, resume, restart."""
+"""``/api/v1/executions`` (and ``/api/v1/{tenant}/executions``): Kestra's executions API, search,
+read, create, follow, kill, resume, restart and delete; every body is Kestra's shape,
+rendered by ``harrier.webserver.kestra``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.responses import StreamingResponse
 
-from harrier.core.messages import CreateExecution
 from harrier.indexer.queries import ExecutionFilter
 from harrier.webserver import commands
+from harrier.webserver.deletion import delete_execution
 from harrier.webserver.exceptions import Unprocessable
+from harrier.webserver.fanout import Event
+from harrier.webserver.filters import read_filters
+from harrier.webserver.kestra import created_body, execution_body, execution_hit_body, log_entry_body, paged_body
 from harrier.webserver.launch import launch, new_execution_id, parse_labels, resolve_flow, wait_for_end
 from harrier.webserver.lookups import current_snapshot, history_call
-from harrier.webserver.schemas import CommandAccepted, ErrorBody, ExecutionBody, PageBody, page_body
+from harrier.webserver.routes.follow import follow_response
+from harrier.webserver.schemas import ErrorBody, KestraCommandAccepted, KestraExecution, KestraExecutions
 from harrier.webserver.services import Services, services
 from harrier.webserver.uploads import read_inputs
 
-__all__ = ["created_body", "router"]
+__all__ = ["KestraFrames", "router"]
 
-router = APIRouter(prefix="/api/v1/executions", tags=["executions"])
+router = APIRouter(prefix="/executions", tags=["executions"])
 
+_FILTERS = frozenset({"namespace", "flowId", "state", "labels", "startDate", "endDate"})
+# The search returns each snapshot without what a listing does not show (task runs can be thousands).
+_SEARCH_EXCLUDES = ("execution.task_runs", "execution.timers", "execution.variables", "execution.outputs")
 _INPUTS_BODY: dict[str, Any] = {
     "requestBody": {
         "required": False,
-        "description": "Input values by input id: a JSON object, or a form (files for FILE inputs).",
+        "description": "Input values by input id: a form as Kestra's clients send it (files for FILE inputs), or a JSON object.",
         "content": {
-            "application/json": {"schema": {"type": "object", "additionalProperties": True}},
             "multipart/form-data": {"schema": {"type": "object", "additionalProperties": True}},
+            "application/json": {"schema": {"type": "object", "additionalProperties": True}},
         },
     }
 }
-_NOT_FOUND = {404: {"model": ErrorBody, "description": "Unknown execution"}}
+_NOT_FOUND = {404: {"model": ErrorBody, "description": "Unknown tenant or execution"}}
 _CONFLICT = {409: {"model": ErrorBody, "description": "The execution is not in a state that allows it"}}
 _COMMAND: dict[str, Any] = {
-    "status_code": 202, "response_model": CommandAccepted, "responses": {**_NOT_FOUND, **_CONFLICT}
+    "status_code": 202, "response_model": KestraCommandAccepted, "responses": {**_NOT_FOUND, **_CONFLICT}
 }
 
 
-@router.get("/search", response_model=PageBody)
+@router.get("/search", response_model=KestraExecutions, responses={422: {"model": ErrorBody, "description": "Bad filter"}})
 async def search_executions(
+    request: Request,
     namespace: str | None = Query(None, description="This namespace and its children"),
     flow_id: str | None = Query(None, alias="flowId"),
     state: list[str] = Query([], description="Any of these states"),
@@ -48,54 +59,98 @@ async def search_executions(
     start_date: datetime | None = Query(None, alias="startDate"),
     end_date: datetime | None = Query(None, alias="endDate"),
     page: int = Query(1, ge=1),
-    size: int = Query(25, ge=1, le=1000),
-    cursor: str | None = None,
+    size: int = Query(10, ge=1, le=1000),
+    cursor: str | None = Query(None, description="Harrier's: the nextCursor of the previous page, past 10,000 results"),
     svc: Services = Depends(services),
-) -> dict[str, Any]:
-    """Executions from Elasticsearch, newest first."""
+) -> Response:
+    """Executions newest first, as Kestra's PagedResults; Kestra's ``filters[field][OPERATION]``
+    parameters work for namespace, flowId, state, labels, startDate and endDate."""
+    given = read_filters(request.query_params.multi_items(), _FILTERS)
     where = ExecutionFilter(
-        namespace=namespace, flow_id=flow_id, states=tuple(s.upper() for s in state),
-        labels=parse_labels(labels), start=start_date, end=end_date,
+        namespace=given.namespace or namespace,
+        flow_id=given.flow_id or flow_id,
+        states=tuple(s.upper() for s in [*state, *given.states]),
+        labels={**parse_labels(labels), **given.labels},
+        start=given.start or start_date,
+        end=given.end or end_date,
     )
-    return page_body(await history_call(svc.history.executions, where, page=page, size=size, cursor=cursor))
+    found = await history_call(
+        svc.history.executions, where, page=page, size=size, cursor=cursor, excludes=_SEARCH_EXCLUDES
+    )
+    now = _now()
+    return _json(paged_body([execution_hit_body(hit, now) for hit in found.items], found.total.value, found.next_cursor))
 
 
-@router.get("/{execution_id}", response_model=ExecutionBody, responses=_NOT_FOUND)
+@router.get("/{execution_id}", response_model=KestraExecution, responses=_NOT_FOUND)
 async def get_execution(execution_id: str, svc: Services = Depends(services)) -> Response:
     """The latest snapshot of an execution."""
-    data, _ = await current_snapshot(svc, execution_id)
-    return Response(data, media_type="application/json")
+    _, snapshot = await current_snapshot(svc, execution_id)
+    return _json(execution_body(snapshot, _now()))
+
+
+@router.get(
+    "/{execution_id}/follow",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+              "description": "Kestra's stream: an Execution per change (id progress, the last one id end); "
+                             "Harrier adds named log events (event: log, a LogEntry each)"},
+        **_NOT_FOUND,
+    },
+)
+async def follow_execution(execution_id: str, svc: Services = Depends(services)) -> StreamingResponse:
+    """Stream the execution as it changes, and its log lines, until it ends."""
+    return await follow_response(svc, execution_id, KestraFrames())
 
 
 @router.delete("/{execution_id}/kill", **_COMMAND)
 async def kill_execution(execution_id: str, svc: Services = Depends(services)) -> dict[str, str]:
     """Kill a running execution (its task runs and child executions)."""
     await commands.kill(svc, execution_id)
-    return {"execution_id": execution_id, "command": "kill", "message": "kill requested"}
+    return {"executionId": execution_id, "command": "kill", "message": "kill requested"}
 
 
 @router.post("/{execution_id}/resume", **_COMMAND)
-async def resume_execution(
-    execution_id: str, request: Request, svc: Services = Depends(services)
-) -> dict[str, str]:
-    """Resume a PAUSED execution; an optional JSON object body carries resume inputs."""
+async def resume_execution(execution_id: str, request: Request, svc: Services = Depends(services)) -> dict[str, str]:
+    """Resume a PAUSED execution; a form or a JSON object carries the resume inputs."""
     supplied = await read_inputs(request)
     if supplied.files:
-        raise Unprocessable("resume inputs must be a JSON object; files are not supported here")
+        raise Unprocessable("resume inputs cannot be files in Harrier")
     await commands.resume(svc, execution_id, supplied.values)
-    return {"execution_id": execution_id, "command": "resume", "message": "resume requested"}
+    return {"executionId": execution_id, "command": "resume", "message": "resume requested"}
 
 
 @router.post("/{execution_id}/restart", **_COMMAND)
 async def restart_execution(execution_id: str, svc: Services = Depends(services)) -> dict[str, str]:
     """Restart a FAILED or KILLED execution from its failed task runs."""
     await commands.restart(svc, execution_id)
-    return {"execution_id": execution_id, "command": "restart", "message": "restart requested"}
+    return {"executionId": execution_id, "command": "restart", "message": "restart requested"}
+
+
+# Kestra 2.0's paths for the same commands (its Python SDK 2.x calls these).
+for _path, _endpoint, _method in (
+    ("/{execution_id}/actions/kill", kill_execution, "DELETE"),
+    ("/{execution_id}/actions/resume", resume_execution, "POST"),
+    ("/{execution_id}/actions/restart", restart_execution, "POST"),
+):
+    router.add_api_route(_path, _endpoint, methods=[_method], name=f"{_endpoint.__name__}_action", **_COMMAND)
+
+
+@router.delete("/{execution_id}", status_code=204, responses={**_NOT_FOUND, **_CONFLICT})
+async def delete_one_execution(
+    execution_id: str,
+    delete_logs: bool = Query(True, alias="deleteLogs"),
+    delete_storage: bool = Query(True, alias="deleteStorage"),
+    svc: Services = Depends(services),
+) -> Response:
+    """Delete an ended execution, with its log lines and its files unless told otherwise."""
+    await delete_execution(svc, execution_id, logs=delete_logs, files=delete_storage)
+    return Response(status_code=204)
 
 
 @router.post(
-    "/{namespace}/{id}", response_model=ExecutionBody, openapi_extra=_INPUTS_BODY,
-    responses={404: {"model": ErrorBody, "description": "Unknown flow or revision"},
+    "/{namespace}/{id}", response_model=KestraExecution, openapi_extra=_INPUTS_BODY,
+    responses={404: {"model": ErrorBody, "description": "Unknown tenant, flow or revision"},
                409: {"model": ErrorBody, "description": "The flow is disabled"},
                422: {"model": ErrorBody, "description": "Invalid inputs, each message naming its input"}},
 )
@@ -105,8 +160,8 @@ async def create_execution(
     request: Request,
     revision: int | None = Query(None, ge=1, description="Run this revision instead of the latest"),
     labels: list[str] = Query([], description="key:value labels of the execution"),
-    wait: bool = Query(False, description="Answer when the execution ended, with its outputs"),
-    timeout: float = Query(600.0, gt=0, le=3600, description="Longest wait, in seconds"),
+    wait: bool = Query(False, description="Answer when the execution ended"),
+    timeout: float = Query(600.0, gt=0, le=3600, description="Harrier's: the longest wait, in seconds"),
     svc: Services = Depends(services),
 ) -> Response:
     """Start an execution of a flow with inputs and labels, optionally waiting for its end."""
@@ -114,7 +169,7 @@ async def create_execution(
     execution_labels = parse_labels(labels)
     supplied = await read_inputs(request)
     if not wait:
-        return _json(created_body(await launch(svc, record, supplied, execution_labels)))
+        return _json(created_body(await launch(svc, record, supplied, execution_labels), _now()))
     execution_id = new_execution_id()
     # Follow before sending, so the terminal snapshot cannot slip by before we listen.
     follower = svc.fanout.follow(execution_id)
@@ -125,23 +180,34 @@ async def create_execution(
         raise
     final = await wait_for_end(svc, follower, min(timeout, svc.options.max_wait_s))
     if final is None:
-        return _json(created_body(command))
-    return Response(final, media_type="application/json")
+        return _json(created_body(command, _now()))
+    return _json(execution_body(orjson.loads(final), _now()))
 
 
-def created_body(command: CreateExecution) -> dict[str, Any]:
-    """What a create answers before the executor wrote the first snapshot."""
-    return {
-        "id": command.execution_id,
-        "namespace": command.namespace,
-        "flow_id": command.flow_id,
-        "flow_revision": command.revision,
-        "state": "CREATED",
-        "inputs": command.model_dump(mode="json")["inputs"],
-        "labels": command.labels,
-        "outputs": None,
-        "created_at": command.created_at.isoformat(),
-    }
+class KestraFrames:
+    """Kestra's follow stream: each snapshot an Execution with ``id: progress`` (the default
+    event type, what Kestra's UI listens to), log lines as named ``log`` events, and the last
+    Execution again with ``id: end``."""
+
+    def __init__(self) -> None:
+        self._last: bytes = b"{}"
+
+    def event(self, event: Event) -> bytes | None:
+        """The frame of a snapshot or of a log line."""
+        if event.kind == "execution":
+            self._last = orjson.dumps(execution_body(orjson.loads(event.data), _now()))
+            return b"id: progress\ndata: " + self._last + b"\n\n"
+        if event.kind == "log":
+            return b"event: log\ndata: " + orjson.dumps(log_entry_body(orjson.loads(event.data))) + b"\n\n"
+        return None
+
+    def end(self) -> bytes:
+        """The last Execution seen, marked as the end."""
+        return b"id: end\ndata: " + self._last + b"\n\n"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _json(body: Any) -> Response:

@@ -1,4 +1,7 @@
-"""``/api/v1/flows``: deploy, read, list, search, delete and validate flows; their namespaces and task graphs."""
+"""``/api/v1/flows`` (and ``/api/v1/{tenant}/flows``): Kestra's flows API (create and update from
+YAML, read, list a namespace, search, revisions, delete) answering Kestra's FlowWithSource
+(``harrier.webserver.kestra.flow_body``), and Harrier's own: validate, every flow, the
+namespaces, a flow's task graph."""
 
 from __future__ import annotations
 
@@ -6,26 +9,29 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from harrier.core.exceptions import FlowValidationError
-from harrier.core.flowinfo import input_json, trigger_json
+from harrier.core.flows import Flow
 from harrier.core.messages import FlowRecord
 from harrier.core.topology import flow_graph
 from harrier.core.validation import validate_text
 from harrier.indexer.queries import FlowFilter
 from harrier.webserver.deploy import SOURCE_NAME, DeployOutcome
 from harrier.webserver.exceptions import NotFound, Unprocessable
+from harrier.webserver.filters import read_filters
+from harrier.webserver.kestra import flow_body, paged_body, utc
 from harrier.webserver.launch import parsed_flow, resolve_flow
 from harrier.webserver.lookups import history_call
 from harrier.webserver.schemas import (
-    ErrorBody, FlowBody, FlowDetailBody, GraphBody, NamespaceBody, PageBody, ValidationBody, page_body, problem_body,
+    ErrorBody, GraphBody, KestraFlow, KestraFlows, NamespaceBody, ValidationBody, problem_body,
 )
 from harrier.webserver.services import Services, services
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/flows", tags=["flows"])
+router = APIRouter(prefix="/flows", tags=["flows"])
 
 _YAML_BODY: dict[str, Any] = {
     "requestBody": {
@@ -34,28 +40,23 @@ _YAML_BODY: dict[str, Any] = {
         "content": {"application/x-yaml": {"schema": {"type": "string"}}},
     }
 }
-_INVALID = {
-    422: {"model": ErrorBody, "description": "Invalid flow: every problem with line, column and path"}
-}
-_UPDATED = {200: {"model": FlowDetailBody, "description": "Updated, or unchanged when the source is the same"}}
-_NOT_FOUND = {404: {"model": ErrorBody, "description": "Unknown flow or revision"}}
+_INVALID = {422: {"model": ErrorBody, "description": "Invalid flow: every problem with line, column and path"}}
+_NOT_FOUND = {404: {"model": ErrorBody, "description": "Unknown tenant, flow or revision"}}
+_FILTERS = frozenset({"namespace", "q"})
 _STALE = {409: {"model": ErrorBody, "description": "The stored source no longer validates"}}
 
 
 @router.post(
-    "", status_code=201, response_model=FlowDetailBody, openapi_extra=_YAML_BODY,
-    responses={**_UPDATED, **_INVALID},
+    "", status_code=201, response_model=KestraFlow, openapi_extra=_YAML_BODY,
+    responses={200: {"model": KestraFlow, "description": "Updated, or unchanged when the source is the same"},
+               **_INVALID},
 )
-async def deploy_flow(
-    request: Request, response: Response, svc: Services = Depends(services)
-) -> dict[str, Any]:
-    """Create or update a flow from its YAML; a changed source becomes the next revision."""
+async def create_flow(request: Request, svc: Services = Depends(services)) -> Response:
+    """Create a flow from its YAML (201); a flow that exists is updated (200), the
+    ``X-Deploy-Outcome`` header saying created, updated or unchanged."""
     record, outcome = await svc.deployer.deploy(await _source(request))
-    if outcome is not DeployOutcome.CREATED:
-        response.status_code = 200
-    # 200 is both an update and an unchanged source; the header tells them apart.
-    response.headers["X-Deploy-Outcome"] = outcome.value
-    return flow_body(svc, record, _now())
+    status = 201 if outcome is DeployOutcome.CREATED else 200
+    return _json(_flow(svc, record), status, {"X-Deploy-Outcome": outcome.value})
 
 
 @router.post("/validate", response_model=ValidationBody, openapi_extra=_YAML_BODY)
@@ -70,13 +71,13 @@ async def validate_flow(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=list[FlowBody])
+@router.get("", response_model=list[KestraFlow])
 async def list_flows(
     namespace: str | None = Query(None, description="Only this namespace and its children"),
     svc: Services = Depends(services),
-) -> list[dict[str, Any]]:
+) -> Response:
     """The latest revision of every deployed flow, by namespace and id."""
-    return [flow_body(svc, record) for record in svc.flows.flows(namespace)]
+    return _json([_flow(svc, record) for record in svc.flows.flows(namespace)])
 
 
 @router.get("/namespaces", response_model=list[NamespaceBody])
@@ -86,32 +87,53 @@ async def flow_namespaces(svc: Services = Depends(services)) -> list[dict[str, A
     return [{"namespace": namespace, "count": count} for namespace, count in sorted(counts.items())]
 
 
-@router.get("/search", response_model=PageBody)
+@router.get("/search", response_model=KestraFlows, responses={422: {"model": ErrorBody, "description": "Bad filter"}})
 async def search_flows(
+    request: Request,
     q: str | None = Query(None, description="Text searched in id, namespace, description and source"),
-    namespace: str | None = None,
+    namespace: str | None = Query(None, description="This namespace and its children"),
     page: int = Query(1, ge=1),
-    size: int = Query(25, ge=1, le=1000),
-    cursor: str | None = None,
+    size: int = Query(10, ge=1, le=1000),
+    cursor: str | None = Query(None, description="Harrier's: the nextCursor of the previous page, past 10,000 results"),
     svc: Services = Depends(services),
-) -> dict[str, Any]:
-    """Search flows in Elasticsearch (as indexed from the flows topic); each item carries
-    ``last_execution``, the flow's newest execution (``{id, state, start_date}``) or null."""
-    where = FlowFilter(namespace=namespace, text=q or None)
+) -> Response:
+    """Flows by namespace and id (by relevance with ``q``), as Kestra's PagedResults; each adds
+    ``lastExecution``, its newest execution (``{id, state, startDate}``) or null."""
+    given = read_filters(request.query_params.multi_items(), _FILTERS)
+    where = FlowFilter(namespace=given.namespace or namespace, text=given.text or q or None)
     found = await history_call(svc.history.flows, where, page=page, size=size, cursor=cursor)
-    keys = [(item["namespace"], item["id"]) for item in found.items]
+    keys = [(hit["namespace"], hit["id"]) for hit in found.items]
     latest = await history_call(svc.stats.latest, keys)
-    for item, key in zip(found.items, keys):
-        item["last_execution"] = latest.get(key)
-    return page_body(found)
+    results = []
+    for hit, key in zip(found.items, keys, strict=True):
+        record = FlowRecord(namespace=hit["namespace"], id=hit["id"], revision=hit.get("revision") or 1,
+                            source=hit.get("source") or "")
+        last = latest.get(key)
+        results.append({
+            **_flow(svc, record),
+            "lastExecution": None if last is None else {
+                "id": last["id"], "state": last["state"], "startDate": utc(last.get("start_date")),
+            },
+        })
+    return _json(paged_body(results, found.total.value, found.next_cursor))
 
 
-@router.get("/{namespace}/{id}", response_model=FlowDetailBody, responses=_NOT_FOUND)
+@router.get("/{namespace}", response_model=list[KestraFlow])
+async def list_namespace_flows(namespace: str, svc: Services = Depends(services)) -> Response:
+    """The latest revision of every flow of a namespace (and its children), by id."""
+    return _json([_flow(svc, record) for record in svc.flows.flows(namespace)])
+
+
+@router.get("/{namespace}/{id}", response_model=KestraFlow, responses=_NOT_FOUND)
 async def get_flow(
-    namespace: str, id: str, revision: int | None = Query(None, ge=1), svc: Services = Depends(services)
-) -> dict[str, Any]:
+    namespace: str,
+    id: str,
+    revision: int | None = Query(None, ge=1),
+    source: bool = Query(True, description="Kestra's; Harrier always includes the source"),
+    svc: Services = Depends(services),
+) -> Response:
     """The latest revision of a flow, or the one asked for with ``revision``."""
-    return flow_body(svc, resolve_flow(svc, namespace, id, revision), _now())
+    return _json(_flow(svc, resolve_flow(svc, namespace, id, revision)))
 
 
 @router.get("/{namespace}/{id}/graph", response_model=GraphBody, responses={**_NOT_FOUND, **_STALE})
@@ -122,25 +144,20 @@ async def flow_topology(
     return flow_graph(parsed_flow(svc, resolve_flow(svc, namespace, id, revision)))
 
 
-@router.get("/{namespace}/{id}/revisions", response_model=list[FlowDetailBody], responses=_NOT_FOUND)
-async def flow_revisions(namespace: str, id: str, svc: Services = Depends(services)) -> list[dict[str, Any]]:
+@router.get("/{namespace}/{id}/revisions", response_model=list[KestraFlow], responses=_NOT_FOUND)
+async def flow_revisions(namespace: str, id: str, svc: Services = Depends(services)) -> Response:
     """Every revision of a flow this webserver knows, oldest first."""
     records = svc.flows.revisions(namespace, id)
     if not records:
         raise NotFound(f"flow {namespace}/{id} not found")
-    now = _now()
-    return [flow_body(svc, record, now) for record in records]
+    return _json([_flow(svc, record) for record in records])
 
 
-@router.put(
-    "/{namespace}/{id}", response_model=FlowDetailBody, openapi_extra=_YAML_BODY, responses={**_NOT_FOUND, **_INVALID}
-)
-async def update_flow(
-    namespace: str, id: str, request: Request, svc: Services = Depends(services)
-) -> dict[str, Any]:
+@router.put("/{namespace}/{id}", response_model=KestraFlow, openapi_extra=_YAML_BODY, responses={**_NOT_FOUND, **_INVALID})
+async def update_flow(namespace: str, id: str, request: Request, svc: Services = Depends(services)) -> Response:
     """Update an existing flow; the body must declare the same namespace and id."""
-    record, _ = await svc.deployer.deploy(await _source(request), expect=(namespace, id))
-    return flow_body(svc, record, _now())
+    record, outcome = await svc.deployer.deploy(await _source(request), expect=(namespace, id))
+    return _json(_flow(svc, record), 200, {"X-Deploy-Outcome": outcome.value})
 
 
 @router.delete("/{namespace}/{id}", status_code=204, responses=_NOT_FOUND)
@@ -150,28 +167,18 @@ async def delete_flow(namespace: str, id: str, svc: Services = Depends(services)
     return Response(status_code=204)
 
 
-def flow_body(svc: Services, record: FlowRecord, now: datetime | None = None) -> dict[str, Any]:
-    """A record with what its source declares (description, labels, disabled); given ``now``,
-    also its inputs and its triggers with their next fire time after ``now``."""
-    body: dict[str, Any] = {
-        "namespace": record.namespace, "id": record.id, "revision": record.revision, "source": record.source
-    }
-    if now is not None:
-        body.update(inputs=[], triggers=[])
+def _flow(svc: Services, record: FlowRecord) -> dict[str, Any]:
+    parsed: Flow | None
     try:
-        flow = svc.flows.parsed(record)
+        parsed = svc.flows.parsed(record)
     except FlowValidationError:
-        # Written by another tool or an older Harrier: still shown, with what is known.
-        return body
-    body.update(description=flow.description, labels=dict(flow.labels), disabled=flow.disabled)
-    if now is not None:
-        body["inputs"] = [input_json(declared) for declared in flow.inputs or []]
-        body["triggers"] = [trigger_json(trigger, now, flow.disabled) for trigger in flow.triggers or []]
-    return body
+        # Written by another tool or an older Harrier: still shown, with what the record holds.
+        parsed = None
+    return flow_body(record, parsed, datetime.now(timezone.utc))
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
 
 
 async def _source(request: Request) -> str:

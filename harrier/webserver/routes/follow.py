@@ -1,9 +1,10 @@
-"""``GET /api/v1/executions/{id}/follow``: an execution's snapshots and logs as Server-Sent Events.
+"""An execution's follow stream: its snapshots and log lines as Server-Sent Events, framed by
+the route (``GET .../executions/{id}/follow``, ``harrier.webserver.routes.executions``).
 
-Events: ``execution`` (a snapshot, the current one first), ``log`` (a log line), and a last
-``end`` once the execution is terminal and a short grace for trailing logs has passed, or
-``dropped`` when this client fell too far behind. Every stream is served from the process's
-one follow feed; opening a stream never opens a Kafka consumer.
+The current snapshot first, then each change and log line, a last frame once the execution
+is terminal and a short grace for trailing logs has passed, or ``dropped`` when this client
+fell too far behind. Every stream is served from the process's one follow feed; opening a
+stream never opens a Kafka consumer.
 """
 
 from __future__ import annotations
@@ -12,55 +13,30 @@ import time
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from fastapi import APIRouter, Depends
 from starlette.responses import StreamingResponse
 
 from harrier.webserver.exceptions import NotFound
 from harrier.webserver.fanout import Event, Follower, execution_event
 from harrier.webserver.lookups import find_snapshot
 from harrier.webserver.payloads import snapshot_state
-from harrier.webserver.schemas import ErrorBody
-from harrier.webserver.services import Services, services
+from harrier.webserver.services import Services
 
-__all__ = ["Frames", "HarrierFrames", "follow_response", "router"]
-
-router = APIRouter(prefix="/api/v1/executions", tags=["executions"])
+__all__ = ["Frames", "follow_response"]
 
 _KEEPALIVE = b": keep-alive\n\n"
-_END = b"event: end\ndata: {}\n\n"
 _DROPPED = b'event: dropped\ndata: {"message":"this client fell too far behind and was dropped; reconnect"}\n\n'
 
 
 class Frames(Protocol):
-    """How a stream writes its events: Harrier's own frames, or Kestra's."""
-
-    def event(self, event: Event) -> bytes | None: ...
-    def end(self) -> bytes: ...
-
-
-@router.get(
-    "/{execution_id}/follow",
-    response_class=StreamingResponse,
-    responses={
-        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream"},
-        404: {"model": ErrorBody, "description": "No such execution appeared in time"},
-    },
-)
-async def follow_execution(execution_id: str, svc: Services = Depends(services)) -> StreamingResponse:
-    """Stream the execution's state changes and log lines until it ends."""
-    return await follow_response(svc, execution_id, HarrierFrames())
-
-
-class HarrierFrames:
-    """Frames of the stream as they travel: ``execution`` and ``log`` events, an empty ``end``."""
+    """How a stream writes its events."""
 
     def event(self, event: Event) -> bytes | None:
         """The frame of one event (None: send nothing)."""
-        return event.frame
+        ...
 
     def end(self) -> bytes:
         """The last frame, once the execution ended and the grace for its logs passed."""
-        return _END
+        ...
 
 
 async def follow_response(svc: Services, execution_id: str, frames: Frames) -> StreamingResponse:

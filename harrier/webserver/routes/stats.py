@@ -13,7 +13,7 @@ from harrier.webserver.services import Services, services
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+router = APIRouter(prefix="/stats", tags=["stats"])
 
 
 @router.get("/executions", response_model=StatsBody, responses={422: {"model": ErrorBody, "description": "Bad range"}})

@@ -1,4 +1,5 @@
-"""``/api/v1/executions/webhook/{namespace}/{id}/{key}``: start an execution from a Webhook trigger.
+"""``/api/v1/executions/webhook/{namespace}/{id}/{key}`` (and under ``/api/v1/{tenant}``): start an
+execution from a Webhook trigger; it answers Kestra's Execution (``harrier.webserver.kestra``).
 
 Authenticated by the key alone (the API's auth does not apply). The matching is the
 scheduler's ``webhook_execution``; this module only turns HTTP into its arguments.
@@ -6,29 +7,27 @@ scheduler's ``webhook_execution``; this module only turns HTTP into its argument
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from harrier.core.exceptions import FlowValidationError
 from harrier.core.flows import Flow
-from harrier.core.messages import CreateExecution
 from harrier.core.triggers import Webhook
 from harrier.scheduler.webhooks import find_webhook, webhook_execution
 from harrier.topics.records import encode_command
 from harrier.webserver.launch import wait_for_end
-from harrier.webserver.routes.executions import created_body
-from harrier.webserver.schemas import ErrorBody, ExecutionBody
+from harrier.webserver.kestra import created_body, execution_body
+from harrier.webserver.schemas import ErrorBody, KestraExecution
 from harrier.webserver.services import Services, services
 
-__all__ = ["HARRIER_BODIES", "RESPONSES", "WebhookBodies", "answer_webhook", "router"]
+__all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/executions/webhook", tags=["webhooks"])
+router = APIRouter(prefix="/executions/webhook", tags=["webhooks"])
 
-RESPONSES: dict[int | str, dict[str, Any]] = {
+_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown flow, or no webhook trigger with that key"},
     409: {"model": ErrorBody, "description": "The flow or the trigger is disabled"},
 }
@@ -37,23 +36,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 async def webhook(namespace: str, id: str, key: str, request: Request, svc: Services = Depends(services)) -> Response:
     """Start an execution of the flow whose Webhook trigger has this key; the body, headers
     and query string become ``trigger.body``, ``trigger.headers`` and ``trigger.parameters``."""
-    return await answer_webhook(svc, namespace, id, key, request, HARRIER_BODIES)
-
-
-class WebhookBodies(NamedTuple):
-    """What a webhook answers: the created execution, and the snapshot it waited for."""
-
-    created: Callable[[CreateExecution], bytes]
-    final: Callable[[bytes], bytes]
-
-
-HARRIER_BODIES = WebhookBodies(lambda command: orjson.dumps(created_body(command)), lambda data: data)
-
-
-async def answer_webhook(
-    svc: Services, namespace: str, id: str, key: str, request: Request, bodies: WebhookBodies
-) -> Response:
-    """Run the webhook ``namespace/id/key`` for ``request``, answering ``bodies``."""
     command = webhook_execution(
         lambda ns, flow_id: _latest(svc, ns, flow_id),
         namespace, id, key,
@@ -67,7 +49,7 @@ async def answer_webhook(
     topic = svc.topics["executions"]
     if not isinstance(trigger, Webhook) or not trigger.wait:
         await svc.producer.send(topic, command.execution_id, encode_command(command))
-        return Response(bodies.created(command), media_type="application/json")
+        return _json(created_body(command, _now()))
     follower = svc.fanout.follow(command.execution_id)
     try:
         await svc.producer.send(topic, command.execution_id, encode_command(command))
@@ -76,18 +58,25 @@ async def answer_webhook(
         raise
     final = await wait_for_end(svc, follower, svc.options.max_wait_s)
     if final is None:
-        return Response(bodies.created(command), media_type="application/json")
+        return _json(created_body(command, _now()))
     if trigger.return_outputs:
         outputs = orjson.loads(final).get("outputs") or {}
-        return Response(orjson.dumps(outputs), media_type="application/json")
-    return Response(bodies.final(final), media_type="application/json")
+        return _json(outputs)
+    return _json(execution_body(orjson.loads(final), _now()))
 
 
 for _method in ("GET", "POST", "PUT"):
     router.add_api_route(
-        "/{namespace}/{id}/{key}", webhook, methods=[_method], response_model=ExecutionBody,
-        responses=RESPONSES, operation_id=f"webhook_{_method.lower()}",
+        "/{namespace}/{id}/{key}", webhook, methods=[_method], response_model=KestraExecution, responses=_RESPONSES,
     )
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _json(body: Any) -> Response:
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 def _latest(svc: Services, namespace: str, flow_id: str) -> Flow | None:

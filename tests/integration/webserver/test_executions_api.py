@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -65,7 +66,8 @@ def test_create_with_json_inputs_sends_a_create_command(stack: Stack, commands: 
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["state"] == "CREATED" and body["flow_revision"] == 1
+    assert body["state"]["current"] == "CREATED" and body["flowRevision"] == 1
+    assert body["labels"] == [{"key": "owner", "value": "ops"}, {"key": "env", "value": "prod"}]
     assert body["inputs"] == {"name": "Ada", "count": 3, "attachment": None}
     kind, data = read_command(commands, body["id"])
     assert kind == "create"
@@ -122,7 +124,7 @@ def test_wait_returns_the_terminal_snapshot_with_outputs(stack: Stack, commands:
     waiter.join(30)
     response = result["response"]
     assert response.status_code == 200
-    assert response.json()["state"] == "SUCCESS"
+    assert response.json()["state"]["current"] == "SUCCESS"
     assert response.json()["outputs"] == {"greeting": "hi Cy"}
 
 
@@ -138,7 +140,9 @@ def test_get_reads_the_freshest_snapshot(stack: Stack) -> None:
     stack.emit_snapshot("get-1", "RUNNING")
     got = stack.eventually(lambda: stack.client.get("/api/v1/executions/get-1").status_code == 200)
     assert got
-    assert stack.client.get("/api/v1/executions/get-1").json()["state"] == "RUNNING"
+    body = stack.client.get("/api/v1/executions/get-1").json()
+    assert (body["state"]["current"], body["flowId"], body["namespace"]) == ("RUNNING", "flow", "tests")
+    assert stack.client.get("/api/v1/main/executions/get-1").json() == {**body, "state": {**body["state"], "duration": ANY}}
     missing = stack.client.get("/api/v1/executions/nope")
     assert (missing.status_code, missing.json()["message"]) == (404, "execution nope not found")
 
@@ -183,7 +187,7 @@ def test_search_executions_through_the_indexer(stack: Stack) -> None:
     def ids(**params: object) -> list[str]:
         response = stack.client.get("/api/v1/executions/search", params=params)
         assert response.status_code == 200, response.text
-        return sorted(item["id"] for item in response.json()["items"])
+        return sorted(item["id"] for item in response.json()["results"])
 
     assert stack.eventually(lambda: ids(namespace="searching") == ["search-a", "search-b", "search-c"])
     assert ids(namespace="searching", state="FAILED") == ["search-b"]

@@ -21,7 +21,8 @@ def test_deploy_creates_revision_one_then_counts_only_changes(stack: Stack) -> N
     created = stack.client.post("/api/v1/flows", content=flow_yaml("rev"), headers=YAML)
     assert created.status_code == 201, created.text
     assert created.json()["revision"] == 1
-    assert created.json()["labels"] == {"team": "data"}
+    assert created.json()["labels"] == [{"key": "team", "value": "data"}]
+    assert (created.json()["deleted"], created.json()["disabled"]) == (False, False)
 
     same = stack.client.post("/api/v1/flows", content=flow_yaml("rev"), headers=YAML)
     assert (same.status_code, same.json()["revision"]) == (200, 1)
@@ -100,7 +101,7 @@ def test_list_and_search(stack: Stack) -> None:
     def found() -> list[str]:
         response = stack.client.get("/api/v1/flows/search", params={"q": "beta", "namespace": "search.ns"})
         assert response.status_code == 200, response.text
-        return [item["id"] for item in response.json()["items"]]
+        return [item["id"] for item in response.json()["results"]]
 
     assert stack.eventually(found) == ["beta"]
     bad_size = stack.client.get("/api/v1/flows/search", params={"size": 0})

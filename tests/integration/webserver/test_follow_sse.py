@@ -31,7 +31,8 @@ def bare(stack_settings: Settings) -> Iterator[Stack]:
 
 async def follow(url: str, execution_id: str, opened: list[str] | None = None,
                  events: list[tuple[str, dict]] | None = None) -> list[tuple[str, dict]]:
-    """Read one follow stream to its end; return its (event, data) pairs.
+    """Read one follow stream to its end; return its (event, data) pairs: ``execution`` for
+    Kestra's ``id: progress`` frames, ``end`` for its ``id: end``, else the event's name.
 
     A bare HTTP/1.0 client on an asyncio socket: a thousand of them cost the test process
     far less than a thousand httpx streams, so the time measured is the server's.
@@ -47,11 +48,15 @@ async def follow(url: str, execution_id: str, opened: list[str] | None = None,
     if opened is not None:
         opened.append(execution_id)
     events = [] if events is None else events
-    kind = ""
+    kind = "execution"
     try:
         while line := await reader.readline():
-            if line.startswith(b"event: "):
+            if line == b"\n":
+                kind = "execution"
+            elif line.startswith(b"event: "):
                 kind = line[7:-1].decode()
+            elif line.startswith(b"id: "):
+                kind = "end" if line[4:-1] == b"end" else "execution"
             elif line.startswith(b"data: "):
                 events.append((kind, orjson.loads(line[6:])))
                 if kind in ("end", "dropped"):
@@ -93,12 +98,12 @@ def test_a_thousand_followers_of_a_hundred_executions_share_one_consumer(bare: S
 
     for index, events in enumerate(streams):
         execution_id = ids[index // FOLLOWERS_EACH]
-        states = [data["state"] for kind, data in events if kind == "execution"]
+        states = [data["state"]["current"] for kind, data in events if kind == "execution"]
         logs = [data["message"] for kind, data in events if kind == "log"]
         assert states == ["RUNNING", "SUCCESS"], (execution_id, states)
         assert logs == [f"{execution_id} line {n}" for n in range(LOGS_EACH)], (execution_id, logs)
-        assert all(data.get("id", data.get("execution_id")) == execution_id for kind, data in events if kind != "end")
-        assert events[-1][0] == "end"
+        assert all(data.get("id", data.get("executionId")) == execution_id for _, data in events)
+        assert events[-1][0] == "end" and events[-1][1]["outputs"] == {"id": execution_id}
     assert bare.services.consumers == {"flows": 1, "follow": 1}
     assert bare.services.fanout.dropped == 0
     assert bare.eventually(lambda: bare.services.fanout.followers == 0)
@@ -117,7 +122,7 @@ def test_follow_of_a_finished_execution_sends_it_then_ends(bare: Stack) -> None:
     bare.eventually(lambda: bare.services.snapshots.get("finished-sse"))
     events = asyncio.run(follow(bare.url, "finished-sse"))
     assert [kind for kind, _ in events] == ["execution", "end"]
-    assert events[0][1]["state"] == "FAILED"
+    assert events[0][1]["state"]["current"] == "FAILED" and events[1][1] == events[0][1]
 
 
 def test_a_slow_client_is_dropped_and_never_slows_the_others(stack_settings: Settings) -> None:

@@ -38,15 +38,22 @@ def test_logs_search_list_and_download(stack: Stack) -> None:
     def messages(**params: object) -> list[str]:
         # A daily log index created moments ago answers 503 until its shard has started.
         response = stack.client.get("/api/v1/logs/search", params=params)
-        return [item["message"] for item in response.json()["items"]] if response.status_code == 200 else []
+        return [item["message"] for item in response.json()["results"]] if response.status_code == 200 else []
 
     assert stack.eventually(lambda: len(messages(executionId="logs-1")) == 3)
     assert messages(executionId="logs-1", minLevel="WARN") == ["row 7 is malformed\nskipping it"]
     assert messages(q="malformed") == ["row 7 is malformed\nskipping it"]
-    listed = stack.client.get("/api/v1/logs/logs-1", params={"size": 2}).json()
-    assert len(listed["items"]) == 2 and listed["total"] == 3 and listed["next_cursor"]
-    rest = stack.client.get("/api/v1/logs/logs-1", params={"size": 2, "cursor": listed["next_cursor"]}).json()
-    assert [item["message"] for item in rest["items"]] == ["done"]
+    paged = stack.client.get("/api/v1/logs/search", params={"executionId": "logs-1", "size": 2}).json()
+    assert len(paged["results"]) == 2 and paged["total"] == 3 and paged["nextCursor"] and paged["type"] == "OFFSET"
+    rest = stack.client.get("/api/v1/logs/search", params={"executionId": "logs-1", "size": 2,
+                                                           "cursor": paged["nextCursor"]}).json()
+    assert [item["message"] for item in rest["results"]] == ["done"] and rest["type"] == "CURSOR"
+    listed = stack.client.get("/api/v1/logs/logs-1").json()
+    assert [entry["message"] for entry in listed] == ["starting the extract", "row 7 is malformed\nskipping it", "done"]
+    assert listed[0]["executionId"] == "logs-1" and listed[0]["timestamp"].endswith("Z")
+    assert [entry["message"] for entry in stack.client.get("/api/v1/logs/logs-1", params={"minLevel": "WARN"}).json()] == [
+        "row 7 is malformed\nskipping it"
+    ]
 
     download = stack.client.get("/api/v1/logs/logs-1/download")
     assert download.headers["content-type"].startswith("text/plain")

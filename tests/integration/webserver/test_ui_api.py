@@ -59,13 +59,14 @@ def test_a_flow_carries_its_inputs_and_triggers_with_the_next_fire_time(stack: S
     next_date = datetime.fromisoformat(hourly["nextDate"])
     assert hourly["nextDate"].endswith("Z") and next_date.minute == next_date.second == 0
     assert before < next_date <= before + timedelta(hours=1)
-    assert off == {"id": "off", "type": "Schedule", "disabled": True, "cron": "0 0 * * *", "nextDate": None}
-    assert hook == {"id": "hook", "type": "io.kestra.plugin.core.trigger.Webhook", "disabled": False}
+    assert off == {"id": "off", "type": "Schedule", "disabled": True, "cron": "0 0 * * *", "nextDate": None,
+                   "withSeconds": False, "timezone": "Etc/UTC"}
+    assert hook == {"id": "hook", "type": "io.kestra.plugin.core.trigger.Webhook", "disabled": False, "key": "k1",
+                    "wait": False, "returnOutputs": False}
     revisions = stack.client.get("/api/v1/flows/ui.api/described/revisions").json()
     assert revisions[0]["inputs"] == flow["inputs"] and revisions[0]["triggers"][1] == off
-    # The plain list stays light: no inputs or triggers.
     listed = next(f for f in stack.client.get("/api/v1/flows", params={"namespace": "ui.api"}).json() if f["id"] == "described")
-    assert "triggers" not in listed
+    assert listed["inputs"] == flow["inputs"] and listed["triggers"][1] == off
 
 
 def test_the_graph_of_a_flow_and_of_an_older_revision(stack: Stack) -> None:
@@ -121,17 +122,17 @@ def test_flow_search_items_carry_the_last_execution(stack: Stack) -> None:
 
     def page() -> dict[str, Any] | None:
         body = stack.client.get("/api/v1/flows/search", params={"namespace": namespace}).json()
-        items = {(i["namespace"], i["id"]): i for i in body["items"]}
-        ready = len(items) == 3 and items[(namespace, "ran")]["last_execution"] is not None
-        ready = ready and items[(f"{namespace}.x", "ran")]["last_execution"] is not None
+        items = {(i["namespace"], i["id"]): i for i in body["results"]}
+        ready = len(items) == 3 and items[(namespace, "ran")]["lastExecution"] is not None
+        ready = ready and items[(f"{namespace}.x", "ran")]["lastExecution"] is not None
         return items if ready else None
 
     items = stack.eventually(page, timeout_s=30)
-    assert items[(namespace, "ran")]["last_execution"] == {
-        "id": "last-new", "state": "SUCCESS", "start_date": iso(now - timedelta(hours=1)),
+    assert items[(namespace, "ran")]["lastExecution"] == {
+        "id": "last-new", "state": "SUCCESS", "startDate": iso(now - timedelta(hours=1)),
     }
-    assert items[(f"{namespace}.x", "ran")]["last_execution"]["id"] == "last-other"
-    assert items[(namespace, "idle")]["last_execution"] is None
+    assert items[(f"{namespace}.x", "ran")]["lastExecution"]["id"] == "last-other"
+    assert items[(namespace, "idle")]["lastExecution"] is None
 
 
 def test_execution_counts_per_state_over_time(stack: Stack) -> None:
@@ -193,7 +194,7 @@ def test_streamed_log_lines_carry_the_identity_the_logs_api_gives_them(stack: St
     assert isinstance(offset, int) and streamed == [(offset, 0, "one"), (offset, 1, "two"), (offset, 2, "three")]
 
     def listed() -> list[tuple[int, int, str]] | None:
-        items = stack.client.get(f"/api/v1/logs/{execution_id}").json()["items"]
+        items = stack.client.get(f"/api/v1/logs/{execution_id}").json()
         return [(i["offset"], i["line"], i["message"]) for i in items] if len(items) == 3 else None
 
     assert stack.eventually(listed, timeout_s=30) == streamed
@@ -202,10 +203,14 @@ def test_streamed_log_lines_carry_the_identity_the_logs_api_gives_them(stack: St
 def _read_follow(url: str, execution_id: str, events: list[tuple[str, Any]]) -> None:
     with httpx.Client(base_url=url, timeout=30) as client, \
             client.stream("GET", f"/api/v1/executions/{execution_id}/follow") as response:
-        kind = ""
+        kind = "execution"
         for line in response.iter_lines():
-            if line.startswith("event: "):
+            if not line:
+                kind = "execution"
+            elif line.startswith("event: "):
                 kind = line[7:]
+            elif line.startswith("id: "):
+                kind = "end" if line == "id: end" else "execution"
             elif line.startswith("data: "):
                 events.append((kind, json.loads(line[6:])))
                 if kind in ("end", "dropped"):

@@ -1,6 +1,6 @@
 // The REST routes the UI calls, one function each.
 import { getJson, request, sendJson, sendYaml, withQuery, type Problem } from "./client";
-import type { Execution, ExecutionStats, ExecutionSummary, Flow, Graph, LogLine, Page } from "./types";
+import type { Execution, ExecutionStats, Flow, Graph, LogEntry, Paged } from "./types";
 
 const API = "/api/v1";
 
@@ -9,7 +9,7 @@ const path = (...parts: string[]) => parts.map(encodeURIComponent).join("/");
 export const listFlows = () => getJson<Flow[]>(`${API}/flows`);
 
 export const searchFlows = (params: { q?: string; namespace?: string; page?: number; size?: number }) =>
-  getJson<Page<Flow>>(`${API}/flows/search`, params);
+  getJson<Paged<Flow>>(`${API}/flows/search`, params);
 
 export const getFlow = (namespace: string, id: string, revision?: number) =>
   getJson<Flow>(`${API}/flows/${path(namespace, id)}`, { revision });
@@ -46,7 +46,7 @@ export interface ExecutionQuery {
 }
 
 export const searchExecutions = (query: ExecutionQuery) =>
-  getJson<Page<ExecutionSummary>>(`${API}/executions/search`, { ...query });
+  getJson<Paged<Execution>>(`${API}/executions/search`, { ...query });
 
 export const getExecution = (id: string) => getJson<Execution>(`${API}/executions/${path(id)}`);
 
@@ -85,10 +85,12 @@ export interface LogQuery {
   cursor?: string;
 }
 
-export const searchLogs = (query: LogQuery) => getJson<Page<LogLine>>(`${API}/logs/search`, { ...query });
+export const searchLogs = (query: LogQuery) => getJson<Paged<LogEntry>>(`${API}/logs/search`, { ...query });
 
+/** One page of an execution's lines, oldest first (GET /logs/{id} lists them all at once:
+ * an execution can hold 100,000). */
 export const executionLogs = (id: string, params: { cursor?: string; size?: number; minLevel?: string } = {}) =>
-  getJson<Page<LogLine>>(`${API}/logs/${path(id)}`, params);
+  searchLogs({ executionId: id, ...params });
 
 export const logsDownloadUrl = (id: string) => `${API}/logs/${path(id)}/download`;
 

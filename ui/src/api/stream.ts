@@ -3,11 +3,11 @@
 // delay; `onOpen` runs on every (re)connection so the caller can fill the gap it left.
 import { fetchEventSource } from "@microsoft/fetch-event-source";
 import { headers, notifyUnauthorized } from "./client";
-import type { Execution, LogLine } from "./types";
+import type { Execution, LogEntry } from "./types";
 
 export interface FollowHandlers {
   onExecution(execution: Execution): void;
-  onLog(line: LogLine): void;
+  onLog(line: LogEntry): void;
   onOpen(): void;
   onEnd(): void;
   onError(message: string): void;
@@ -38,12 +38,16 @@ export function follow(id: string, handlers: FollowHandlers): { stop(): void } {
       handlers.onOpen();
       delay = 500;
     },
+    // Kestra's frames: an Execution per change (id "progress", the last one id "end"), and
+    // Harrier's named log events.
     onmessage(message) {
-      if (message.event === "execution") handlers.onExecution(JSON.parse(message.data) as Execution);
-      else if (message.event === "log") handlers.onLog(JSON.parse(message.data) as LogLine);
-      else if (message.event === "end") {
-        handlers.onEnd();
-        controller.abort();
+      if (message.event === "log") handlers.onLog(JSON.parse(message.data) as LogEntry);
+      else if (!message.event || message.event === "message") {
+        handlers.onExecution(JSON.parse(message.data) as Execution);
+        if (message.id === "end") {
+          handlers.onEnd();
+          controller.abort();
+        }
       }
       // "dropped": the server gave up on us; the stream closes and onclose reconnects.
     },

@@ -1,4 +1,4 @@
-// The shapes the REST API answers with (snake_case, as the webserver writes them).
+// The shapes the REST API answers with: Kestra 1.x's bodies, camelCase (harrier/webserver/kestra.py).
 
 export type State =
   | "CREATED" | "QUEUED" | "RUNNING" | "PAUSED" | "RETRYING" | "RESTARTED" | "KILLING"
@@ -8,11 +8,16 @@ export const TERMINAL: ReadonlySet<string> = new Set([
   "SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "SKIPPED", "RETRIED",
 ]);
 
-export interface Page<T> {
-  items: T[];
+/** Kestra's PagedResults; `nextCursor` (Harrier's) pages past the first 10,000 results. */
+export interface Paged<T> {
+  results: T[];
   total: number;
-  total_exact: boolean;
-  next_cursor: string | null;
+  nextCursor?: string | null;
+}
+
+export interface Label {
+  key: string;
+  value: string;
 }
 
 export interface InputDecl {
@@ -48,11 +53,13 @@ export interface Flow {
   revision: number;
   source: string;
   description?: string | null;
-  labels?: Record<string, string>;
+  labels?: Label[];
   disabled?: boolean;
+  deleted?: boolean;
   inputs?: InputDecl[];
   triggers?: TriggerInfo[];
-  last_execution?: { id: string; state: string; start_date?: string } | null;
+  /** In search results: the flow's newest execution. */
+  lastExecution?: { id: string; state: string; startDate?: string | null } | null;
 }
 
 export interface GraphNode {
@@ -69,71 +76,70 @@ export interface Graph {
   edges: { from: string; to: string }[];
 }
 
-export interface StateChange {
+export interface StateHistory {
   state: string;
-  at: string;
+  date: string;
+}
+
+/** Kestra's State: `endDate` is null until the state is terminal or paused. */
+export interface ExecutionState {
+  current: string;
+  histories: StateHistory[];
+  startDate?: string | null;
+  endDate?: string | null;
+  duration?: string | null;
 }
 
 export interface Attempt {
-  number: number;
-  state: string;
-  started_at: string;
-  ended_at?: string;
+  state: ExecutionState;
   error?: string;
 }
 
 export interface TaskRun {
   id: string;
-  task_id: string;
-  parent_task_run_id?: string;
-  value?: unknown;
-  iteration?: number[];
-  state: string;
-  history: StateChange[];
+  executionId: string;
+  namespace: string;
+  flowId: string;
+  taskId: string;
+  parentTaskRunId?: string | null;
+  /** A ForEach item, as text. */
+  value?: string | null;
+  /** Harrier's: the ForEach indexes, outermost first. */
+  iterationPath?: number[];
+  state: ExecutionState;
   attempts?: Attempt[];
   outputs?: Record<string, unknown>;
   error?: string;
 }
 
+/** Kestra's Execution; search results leave `taskRunList` out. */
 export interface Execution {
   id: string;
   namespace: string;
-  flow_id: string;
-  flow_revision?: number;
-  state: string;
-  history?: StateChange[];
+  flowId: string;
+  flowRevision: number;
+  state: ExecutionState;
+  taskRunList?: TaskRun[];
   inputs?: Record<string, unknown>;
-  labels?: Record<string, string>;
-  trigger?: Record<string, unknown>;
-  parent?: { execution_id: string; namespace?: string; flow_id?: string; task_run_id?: string };
-  task_runs?: TaskRun[];
-  outputs?: Record<string, unknown> | null;
-  created_at?: string;
-  ended_at?: string;
+  outputs?: Record<string, unknown>;
+  labels?: Label[];
+  trigger?: { id: string; type: string; variables?: Record<string, unknown> } | null;
+  parentId?: string | null;
+  parentTaskRunId?: string | null;
+  originalId?: string;
+  metadata?: { attemptNumber: number; originalCreatedDate?: string | null };
   error?: string;
 }
 
-/** A row of the executions search (the indexed summary, not the whole snapshot). */
-export interface ExecutionSummary {
-  id: string;
-  namespace: string;
-  flow_id: string;
-  flow_revision?: number;
-  state: string;
-  labels?: Record<string, string>;
-  start_date?: string;
-  end_date?: string | null;
-  duration_ms?: number | null;
-  parent_id?: string | null;
-}
-
-export interface LogLine {
-  execution_id: string;
+/** Kestra's LogEntry; `offset` and `line` (the batch's Kafka offset, the line's place in it)
+ * identify a line across the live stream and the API. */
+export interface LogEntry {
+  executionId: string;
   namespace?: string;
-  flow_id?: string;
-  task_id?: string;
-  task_run_id?: string;
-  attempt?: number;
+  flowId?: string;
+  taskId?: string | null;
+  taskRunId?: string | null;
+  attemptNumber?: number | null;
   level: string;
   timestamp: string;
   message: string;

@@ -1,21 +1,29 @@
 import { describe, expect, it } from "vitest";
-import type { Execution, TaskRun } from "../api/types";
+import type { Execution, ExecutionState, TaskRun } from "../api/types";
 import { axisOf, formatDuration, ganttRows } from "./gantt";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 
-function run(id: string, taskId: string, from: number, to: number | null, extra: Partial<TaskRun> = {}): TaskRun {
-  const history = [{ state: "CREATED", at: at(from) }, { state: "RUNNING", at: at(from) }];
-  if (to !== null) history.push({ state: extra.state ?? "SUCCESS", at: at(to) });
-  return { id, task_id: taskId, state: to === null ? "RUNNING" : "SUCCESS", history, ...extra };
+/** Kestra's State of changes at these moments, the last one current. */
+function state(changes: [string, number][], ended: boolean): ExecutionState {
+  const histories = changes.map(([name, ms]) => ({ state: name, date: at(ms) }));
+  const last = histories[histories.length - 1];
+  return { current: last.state, histories, startDate: histories[0].date, endDate: ended ? last.date : null };
 }
 
-function execution(runs: TaskRun[], state = "RUNNING", end?: number): Execution {
-  return {
-    id: "e", namespace: "n", flow_id: "f", state, history: [{ state: "CREATED", at: at(0) }],
-    task_runs: runs, ended_at: end === undefined ? undefined : at(end),
-  };
+function run(id: string, taskId: string, from: number, to: number | null, extra: Partial<TaskRun> & { end?: string } = {}): TaskRun {
+  const { end, ...rest } = extra;
+  const changes: [string, number][] = [["CREATED", from], ["RUNNING", from]];
+  if (to !== null) changes.push([end ?? "SUCCESS", to]);
+  return { id, executionId: "e", namespace: "n", flowId: "f", taskId, state: state(changes, to !== null), ...rest };
+}
+
+function execution(runs: TaskRun[], current = "RUNNING", end?: number): Execution {
+  const changes: [string, number][] = [["CREATED", 0]];
+  if (end !== undefined) changes.push([current, end]);
+  else if (current !== "CREATED") changes.push([current, 0]);
+  return { id: "e", namespace: "n", flowId: "f", flowRevision: 1, state: state(changes, end !== undefined), taskRunList: runs };
 }
 
 describe("gantt geometry", () => {
@@ -36,7 +44,7 @@ describe("gantt geometry", () => {
   it("folds a loop's iterations into one group row, worst state first, and opens it on demand", () => {
     const loop = run("l", "each", 0, 900);
     const iterations = [0, 1, 2].map((i) =>
-      run(`i${i}`, "square", i * 100, i * 100 + 100, { parent_task_run_id: "l", value: i, state: i === 1 ? "FAILED" : "SUCCESS" }),
+      run(`i${i}`, "square", i * 100, i * 100 + 100, { parentTaskRunId: "l", value: String(i), end: i === 1 ? "FAILED" : "SUCCESS" }),
     );
     const exec = execution([loop, ...iterations], "FAILED", 900);
     const closed = ganttRows(exec, T0 + 900);
@@ -50,8 +58,8 @@ describe("gantt geometry", () => {
   it("draws one segment per attempt", () => {
     const retried = run("r", "flaky", 0, 1000, {
       attempts: [
-        { number: 1, state: "FAILED", started_at: at(0), ended_at: at(200) },
-        { number: 2, state: "SUCCESS", started_at: at(600), ended_at: at(1000) },
+        { state: state([["RUNNING", 0], ["FAILED", 200]], true) },
+        { state: state([["RUNNING", 600], ["SUCCESS", 1000]], true) },
       ],
     });
     const [row] = ganttRows(execution([retried], "SUCCESS", 1000), T0 + 1000);

@@ -1,6 +1,6 @@
 // Gantt geometry: task runs as rows of bars on one time axis, in the order of the task tree,
 // with the iterations of a loop folded into one group row. Pure, so it is tested alone.
-import { TERMINAL, type Execution, type TaskRun } from "../api/types";
+import { TERMINAL, type Execution, type ExecutionState, type TaskRun } from "../api/types";
 
 export interface Segment {
   /** Left edge and width, in percent of the axis. */
@@ -31,17 +31,19 @@ export interface Axis {
   end: number;
 }
 
-const time = (iso: string | undefined) => (iso ? Date.parse(iso) : NaN);
+const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 
 function endOf(run: TaskRun): number | null {
-  if (!TERMINAL.has(run.state)) return null;
-  return time(run.history[run.history.length - 1]?.at);
+  if (!TERMINAL.has(run.state.current)) return null;
+  const histories = run.state.histories;
+  return time(histories[histories.length - 1]?.date);
 }
 
 export function axisOf(execution: Execution, now: number): Axis {
-  const start = time(execution.history?.[0]?.at ?? execution.created_at);
-  const ends = (execution.task_runs ?? []).map((r) => endOf(r) ?? now);
-  const end = execution.ended_at && TERMINAL.has(execution.state) ? time(execution.ended_at) : now;
+  const start = time(execution.state.startDate ?? execution.state.histories[0]?.date);
+  const ends = (execution.taskRunList ?? []).map((r) => endOf(r) ?? now);
+  const ended = execution.state.endDate;
+  const end = ended && TERMINAL.has(execution.state.current) ? time(ended) : now;
   return { start, end: Math.max(start + 1, end, ...ends) };
 }
 
@@ -61,15 +63,17 @@ const worst = (states: string[]) =>
   states.reduce((a, b) => ((SEVERITY.indexOf(b) + 1 || 99) < (SEVERITY.indexOf(a) + 1 || 99) ? b : a));
 
 function runRow(run: TaskRun, axis: Axis, now: number, depth: number): Row {
-  const from = time(run.history[0]?.at);
+  const from = time(run.state.histories[0]?.date);
   const to = endOf(run) ?? now;
-  const attempts = (run.attempts ?? []).map((a) =>
-    segment(axis, time(a.started_at), a.ended_at ? time(a.ended_at) : now, a.state, `attempt ${a.number}`),
+  const state = run.state.current;
+  // Attempts counted from 1 for people (Kestra numbers them from 0).
+  const attempts = (run.attempts ?? []).map((a, i) =>
+    segment(axis, time(a.state.startDate), a.state.endDate ? time(a.state.endDate) : now, a.state.current, `attempt ${i + 1}`),
   );
-  const label = run.value !== undefined && run.value !== null ? `${run.task_id} [${String(run.value)}]` : run.task_id;
+  const label = run.value !== undefined && run.value !== null ? `${run.taskId} [${run.value}]` : run.taskId;
   return {
-    key: run.id, label, depth, state: run.state, running: !TERMINAL.has(run.state),
-    bar: segment(axis, from, to, run.state, label), attempts, taskRunId: run.id, durationMs: to - from,
+    key: run.id, label, depth, state, running: !TERMINAL.has(state),
+    bar: segment(axis, from, to, state, label), attempts, taskRunId: run.id, durationMs: to - from,
   };
 }
 
@@ -78,11 +82,11 @@ function runRow(run: TaskRun, axis: Axis, now: number, depth: number): Row {
  * parent (a loop's iterations) fold into one group row unless its key is in `open`.
  */
 export function ganttRows(execution: Execution, now: number, open: ReadonlySet<string> = new Set()): Row[] {
-  const runs = execution.task_runs ?? [];
+  const runs = execution.taskRunList ?? [];
   const axis = axisOf(execution, now);
   const children = new Map<string | undefined, TaskRun[]>();
   for (const run of runs) {
-    const parent = run.parent_task_run_id;
+    const parent = run.parentTaskRunId ?? undefined;
     const list = children.get(parent);
     if (list) list.push(run);
     else children.set(parent, [run]);
@@ -92,9 +96,9 @@ export function ganttRows(execution: Execution, now: number, open: ReadonlySet<s
     const list = children.get(parent) ?? [];
     const byTask = new Map<string, TaskRun[]>();
     for (const run of list) {
-      const same = byTask.get(run.task_id);
+      const same = byTask.get(run.taskId);
       if (same) same.push(run);
-      else byTask.set(run.task_id, [run]);
+      else byTask.set(run.taskId, [run]);
     }
     for (const [taskId, same] of byTask) {
       if (same.length === 1) {
@@ -103,12 +107,12 @@ export function ganttRows(execution: Execution, now: number, open: ReadonlySet<s
         continue;
       }
       const key = `${parent ?? ""}/${taskId}`;
-      const from = Math.min(...same.map((r) => time(r.history[0]?.at)));
+      const from = Math.min(...same.map((r) => time(r.state.histories[0]?.date)));
       const to = Math.max(...same.map((r) => endOf(r) ?? now));
-      const state = worst(same.map((r) => r.state));
+      const state = worst(same.map((r) => r.state.current));
       const isOpen = open.has(key);
       rows.push({
-        key, label: `${taskId} × ${same.length}`, depth, state, running: same.some((r) => !TERMINAL.has(r.state)),
+        key, label: `${taskId} × ${same.length}`, depth, state, running: same.some((r) => !TERMINAL.has(r.state.current)),
         bar: segment(axis, from, to, state, taskId), attempts: [], count: same.length, open: isOpen, durationMs: to - from,
       });
       if (isOpen) {
@@ -121,6 +125,11 @@ export function ganttRows(execution: Execution, now: number, open: ReadonlySet<s
   };
   visit(undefined, 0);
   return rows;
+}
+
+/** How long a state lasted: from its start to its end, or to `now` while it has none. */
+export function elapsedMs(state: ExecutionState, now: number): number {
+  return (state.endDate ? time(state.endDate) : now) - time(state.startDate ?? state.histories[0]?.date);
 }
 
 /** "420 ms", "3.2 s", "2 min 5 s", "1 h 3 min". */

@@ -2,7 +2,7 @@
 // from the stream, merged once each. After a reconnect the gap is read again from the API.
 import { shallowRef } from "vue";
 import { executionLogs } from "../api/harrier";
-import type { LogLine } from "../api/types";
+import type { LogEntry } from "../api/types";
 import { LogStore } from "./logs";
 
 const PAGE = 1000;
@@ -18,7 +18,7 @@ export function useLiveLogs(executionId: string) {
   const error = shallowRef("");
   let reading: Promise<void> | null = null;
 
-  function add(lines: LogLine[]) {
+  function add(lines: LogEntry[]) {
     if (store.add(lines)) version.value++;
   }
 
@@ -31,8 +31,8 @@ export function useLiveLogs(executionId: string) {
         let cursor: string | undefined;
         do {
           const page = await executionLogs(executionId, { size: PAGE, cursor });
-          add(page.items);
-          cursor = page.next_cursor ?? undefined;
+          add(page.results);
+          cursor = page.nextCursor ?? undefined;
         } while (cursor);
         error.value = "";
       } catch (e) {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { LogLine } from "../api/types";
+import type { LogEntry } from "../api/types";
 import { LogStore, shortTime, visible } from "./logs";
 
-const line = (offset: number, index: number, extra: Partial<LogLine> = {}): LogLine => ({
-  execution_id: "e", level: "INFO", timestamp: `2026-01-01T00:00:0${offset}.000Z`, message: `m${offset}.${index}`,
-  offset, line: index, task_id: "t", ...extra,
+const line = (offset: number, index: number, extra: Partial<LogEntry> = {}): LogEntry => ({
+  executionId: "e", level: "INFO", timestamp: `2026-01-01T00:00:0${offset}.000Z`, message: `m${offset}.${index}`,
+  offset, line: index, taskId: "t", ...extra,
 });
 
 describe("log store", () => {
@@ -26,8 +26,8 @@ describe("log store", () => {
   it("filters by minimum level, task and text", () => {
     const lines = [
       line(1, 0, { level: "DEBUG", message: "connecting" }),
-      line(2, 0, { level: "ERROR", message: "Connection refused", task_id: "load" }),
-      line(3, 0, { level: "WARN", message: "slow", task_id: "load" }),
+      line(2, 0, { level: "ERROR", message: "Connection refused", taskId: "load" }),
+      line(3, 0, { level: "WARN", message: "slow", taskId: "load" }),
     ];
     expect(visible(lines, {})).toEqual([0, 1, 2]);
     expect(visible(lines, { minLevel: "WARN" })).toEqual([1, 2]);
