@@ -64,16 +64,27 @@ def es_url() -> Iterator[str]:
         yield stack.elasticsearch.url
 
 
+# Names of runs that delete their own topics and indices when they end, and that may be
+# running in another session on the same broker and Elasticsearch while a module here ends:
+# the chaos harness's (chaos-<scenario>-<id>. topics, chaos-<id>- indices). Deleting them
+# mid-run made a parallel chaos run lose all its topics.
+_CLEANED_BY_THEIR_RUN = ("chaos-",)
+
+
+def _ours(name: str) -> bool:
+    # Elasticsearch's and the broker's own (.security, __consumer_offsets) may first appear
+    # during a test; they are never a test's to delete.
+    return not name.startswith((".", "_", *_CLEANED_BY_THEIR_RUN))
+
+
 def _indices_and_templates(es: Any) -> tuple[set[str], set[str]]:
     indices = {row["index"] for row in es.cat.indices(h="index", format="json")}
     templates = {t["name"] for t in es.indices.get_index_template()["index_templates"]}
-    return {i for i in indices if not i.startswith(".")}, {t for t in templates if not t.startswith(".")}
+    return set(filter(_ours, indices)), set(filter(_ours, templates))
 
 
 def _user_topics(admin: Any) -> set[str]:
-    # The broker's own topics (__consumer_offsets, __transaction_state) may first appear
-    # during a test; they are never a test's to delete.
-    return {t for t in admin.list_topics(timeout=30).topics if not t.startswith("_")}
+    return set(filter(_ours, admin.list_topics(timeout=30).topics))
 
 
 @pytest.fixture(scope="module", autouse=True)
