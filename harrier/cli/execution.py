@@ -14,7 +14,7 @@ from harrier.cli.completion import execution_ids, flow_ids, namespaces
 from harrier.cli.exceptions import CliError, ExitCode
 from harrier.cli.follow import follow_to_end, report
 from harrier.cli.logs import LEVELS, run_logs
-from harrier.cli.messages import unknown_execution, unknown_flow
+from harrier.cli.messages import unknown_execution, unknown_flow, unknown_revision
 from harrier.cli.output import duration_text, print_json, print_table, state_of, time_text
 
 __all__ = ["add_parser", "parse_inputs"]
@@ -33,6 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     run.add_argument("flow").completer = flow_ids  # type: ignore[attr-defined]
     _add_input_option(run, "an input (repeatable); KEY=@PATH uploads a file")
     run.add_argument("--label", "-l", action="append", default=[], metavar="KEY:VALUE", help="a label (repeatable)")
+    run.add_argument("--revision", type=int, help="run this revision of the flow instead of the latest")
     run.add_argument("--wait", action="store_true", help="wait for the end; exit code from the final state")
     run.add_argument("--follow", "-f", action="store_true", help="print state changes and logs live (implies --wait)")
     _add_timeout_option(run)
@@ -118,8 +119,12 @@ def run_execution(args: argparse.Namespace) -> int:
     """Create the execution; with --wait/--follow follow it and exit 0 only on success."""
     inputs = parse_inputs(args.input)
     with Api(args.server) as api, _form(inputs) as form:
-        created = api.json("POST", f"/executions/{args.namespace}/{args.flow}", params={"labels": args.label},
-                           missing=unknown_flow(args.namespace, args.flow), **form)
+        params: dict[str, Any] = {"labels": args.label}
+        missing = unknown_flow(args.namespace, args.flow)
+        if args.revision is not None:
+            params["revision"] = args.revision
+            missing = unknown_revision(args.namespace, args.flow, args.revision)
+        created = api.json("POST", f"/executions/{args.namespace}/{args.flow}", params=params, missing=missing, **form)
         waits = args.wait or args.follow
         if not waits:
             if args.json:

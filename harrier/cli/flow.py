@@ -13,7 +13,7 @@ import yaml
 from harrier.cli.client import Api
 from harrier.cli.completion import flow_ids, namespaces
 from harrier.cli.exceptions import CliError, ExitCode
-from harrier.cli.messages import unknown_flow
+from harrier.cli.messages import unknown_flow, unknown_revision
 from harrier.cli.output import print_json, print_table
 
 __all__ = ["add_parser", "in_namespace"]
@@ -149,9 +149,7 @@ def _flow(api: Api, namespace: str, flow_id: str, revision: int | None = None) -
     params: dict[str, Any] = {"source": "true"}
     if revision is not None:
         params["revision"] = revision
-    missing = unknown_flow(namespace, flow_id) if revision is None else (
-        f"flow {namespace}/{flow_id} has no revision {revision} (harrier flow revisions {namespace} {flow_id} lists them)"
-    )
+    missing = unknown_flow(namespace, flow_id) if revision is None else unknown_revision(namespace, flow_id, revision)
     return api.json("GET", f"/flows/{namespace}/{flow_id}", params=params, missing=missing)
 
 

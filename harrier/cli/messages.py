@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["unknown_execution", "unknown_flow"]
+__all__ = ["unknown_execution", "unknown_flow", "unknown_revision"]
 
 
 def unknown_execution(execution_id: str) -> str:
@@ -13,3 +13,9 @@ def unknown_execution(execution_id: str) -> str:
 def unknown_flow(namespace: str, flow_id: str) -> str:
     """A flow the server does not know."""
     return f"flow {namespace}/{flow_id} does not exist (harrier flow list {namespace} shows the deployed ones)"
+
+
+def unknown_revision(namespace: str, flow_id: str, revision: int) -> str:
+    """A revision the server does not have (or a flow it does not know)."""
+    return (f"flow {namespace}/{flow_id} has no revision {revision} "
+            f"(harrier flow revisions {namespace} {flow_id} lists them)")

@@ -172,6 +172,13 @@ def test_flow_commands_deploy_list_get_revise_export_and_round_trip(server: str,
     assert revisions == ["REVISION  TASKS  DISABLED  DESCRIPTION", "1         2                Greets someone.",
                          "2         2                Greets anyone."]
     assert "Greets someone." in harrier(server, "flow", "get", NS, "hello", "--revision", "1").stdout
+    old = json.loads(harrier(server, "execution", "run", NS, "hello", "--revision", "1", "--wait", "--json").stdout)
+    assert (old["flowRevision"], old["state"]["current"]) == (1, "SUCCESS")
+    for args in (("flow", "get", NS, "hello", "--revision", "9"), ("execution", "run", NS, "hello", "--revision", "9")):
+        absent = harrier(server, *args)
+        assert (absent.returncode, absent.stderr) == (
+            1, f"error: flow {NS}/hello has no revision 9 (harrier flow revisions {NS} hello lists them)\n"
+        )
 
     until(lambda: harrier(server, "flow", "list", NS), "Greets anyone.")
     exported = harrier(server, "flow", "export", NS, "--output", str(tmp_path))
