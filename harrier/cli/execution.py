@@ -30,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
     run = action("run", "start an execution of a flow")
     run.add_argument("namespace").completer = namespaces  # type: ignore[attr-defined]
-    run.add_argument("flow").completer = flow_ids  # type: ignore[attr-defined]
+    run.add_argument("flow", metavar="FLOW_ID").completer = flow_ids  # type: ignore[attr-defined]
     _add_input_option(run, "an input (repeatable); KEY=@PATH uploads a file")
     run.add_argument("--label", "-l", action="append", default=[], metavar="KEY:VALUE", help="a label (repeatable)")
     run.add_argument("--revision", type=int, help="run this revision of the flow instead of the latest")
@@ -43,35 +43,36 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     scope = listing.add_argument("namespace", nargs="?", help="this namespace and its children")
     scope.completer = namespaces  # type: ignore[attr-defined]
     listing.add_argument("--flow", help="only this flow's")
-    listing.add_argument("--state", action="append", default=[], help="only in this state (repeatable)")
+    listing.add_argument("--state", action="append", default=[], type=str.upper,
+                         help="only in this state (repeatable)")
     listing.add_argument("--label", "-l", action="append", default=[], metavar="KEY:VALUE", help="with this label")
     listing.add_argument("--size", type=int, default=25, help="how many (default %(default)s)")
     listing.add_argument("--page", type=int, default=1, help="which page of --size (default %(default)s)")
     listing.set_defaults(handler=run_list)
 
     get = action("get", "an execution: its state, task runs and outputs")
-    get.add_argument("id").completer = execution_ids  # type: ignore[attr-defined]
+    get.add_argument("id", metavar="EXECUTION_ID").completer = execution_ids  # type: ignore[attr-defined]
     get.set_defaults(handler=run_get)
 
     logs = action("logs", "an execution's log lines, oldest first")
-    logs.add_argument("id").completer = execution_ids  # type: ignore[attr-defined]
+    logs.add_argument("id", metavar="EXECUTION_ID").completer = execution_ids  # type: ignore[attr-defined]
     logs.add_argument("--level", type=str.upper, choices=LEVELS, default="INFO", help="lowest level (default INFO)")
     logs.add_argument("--task", help="only this task's lines (a task id)")
     logs.set_defaults(handler=run_logs)
 
     follow = action("follow", "print an execution's state changes and logs until it ends")
-    follow.add_argument("id").completer = execution_ids  # type: ignore[attr-defined]
+    follow.add_argument("id", metavar="EXECUTION_ID").completer = execution_ids  # type: ignore[attr-defined]
     _add_timeout_option(follow)
     follow.set_defaults(handler=run_follow)
 
     for name, help in (("kill", "kill a running execution"), ("restart", "restart a FAILED or KILLED execution"),
                        ("delete", "delete an ended execution")):
         command = action(name, help)
-        command.add_argument("id").completer = execution_ids  # type: ignore[attr-defined]
+        command.add_argument("id", metavar="EXECUTION_ID").completer = execution_ids  # type: ignore[attr-defined]
         command.set_defaults(handler=run_command, command=name)
 
     resume = action("resume", "resume a PAUSED execution")
-    resume.add_argument("id").completer = execution_ids  # type: ignore[attr-defined]
+    resume.add_argument("id", metavar="EXECUTION_ID").completer = execution_ids  # type: ignore[attr-defined]
     _add_input_option(resume, "a resume input (repeatable)")
     resume.set_defaults(handler=run_command, command="resume")
 
