@@ -30,7 +30,7 @@ from harrier.core.expressions.environment import to_text
 from harrier.core.expressions.limits import LIMITS, active_budget, check_size
 from harrier.core.secrets import read_secret
 
-__all__ = ["FILTERS", "GLOBALS", "set_renderer"]
+__all__ = ["FILTERS", "GLOBALS", "TESTS", "set_renderer"]
 
 _render_hook: Callable[[str, Mapping[str, Any]], Any] | None = None
 
@@ -298,6 +298,30 @@ FILTERS: dict[str, Any] = {
     "substringBeforeLast": _substring(before=True, last=True),
     "substringAfter": _substring(before=False, last=False),
     "substringAfterLast": _substring(before=False, last=True),
+}
+
+def _is_empty(value: Any) -> bool:
+    # Pebble's `empty`: null, an empty string, list or map.
+    return value is None or (isinstance(value, (str, list, tuple, dict)) and len(value) == 0)
+
+
+def _is_json(value: Any) -> bool:
+    # Pebble's `json`: a string that parses as JSON.
+    if not isinstance(value, str):
+        return False
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
+
+
+# Pebble's tests Jinja lacks (Jinja already has defined, even, odd, iterable).
+TESTS: dict[str, Any] = {
+    "empty": _is_empty,
+    "json": _is_json,
+    "map": lambda value: isinstance(value, Mapping),
+    "null": lambda value: value is None,
 }
 
 # User-controlled widths or counts with no size-safe version: `format` (printf widths),

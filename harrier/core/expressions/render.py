@@ -25,7 +25,7 @@ from jinja2.runtime import Context, Undefined
 
 from harrier.core.exceptions import HarrierExpressionError
 from harrier.core.expressions.environment import HarrierEnvironment, guard_tree, to_text
-from harrier.core.expressions.functions import FILTERS, GLOBALS, REMOVED_FILTERS, REMOVED_GLOBALS, set_renderer
+from harrier.core.expressions.functions import FILTERS, GLOBALS, REMOVED_FILTERS, REMOVED_GLOBALS, TESTS, set_renderer
 from harrier.core.expressions.limits import LIMITS, check_printed_size, close_budget, open_budget
 from harrier.core.expressions.pebble import translate
 
@@ -34,6 +34,7 @@ __all__ = ["ENVIRONMENT", "check_syntax", "compile_template", "parse_template", 
 ENVIRONMENT = HarrierEnvironment()
 ENVIRONMENT.globals.update(GLOBALS)
 ENVIRONMENT.filters.update(FILTERS)
+ENVIRONMENT.tests.update(TESTS)
 for _name in REMOVED_FILTERS:
     ENVIRONMENT.filters.pop(_name, None)
 for _name in REMOVED_GLOBALS:

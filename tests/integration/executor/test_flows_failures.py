@@ -52,7 +52,7 @@ FLOWS = {
         tasks:
           - id: route
             type: Switch
-            value: "{{ taskrun.value is jsonish }}"
+            value: "{{ taskrun.value is wobbly }}"
             cases:
               a: [{id: ra, type: Log, message: a}]
     """,
@@ -166,11 +166,11 @@ def _dead_letter_keys(stack: Stack) -> set[bytes]:
 
 
 def test_a_compile_error_in_an_expression_built_at_run_time_fails_its_task_run(stack: Stack) -> None:
-    execution_id = stack.start("e2e", "runtime-expression", {"expr": "{{ taskrun.value is jsonish }}"})
+    execution_id = stack.start("e2e", "runtime-expression", {"expr": "{{ taskrun.value is wobbly }}"})
     state = _failed(stack, execution_id)
     route = _task_run(state, "route")
     assert route["state"] == "FAILED"
-    assert "no test named 'jsonish'" in route["error"] and route["error"].startswith("route.value: ")
+    assert "no test named 'wobbly'" in route["error"] and route["error"].startswith("route.value: ")
     assert state["error"] == f"task route failed: {route['error']}"
     assert execution_id.encode() not in _dead_letter_keys(stack)
 
@@ -179,7 +179,7 @@ def test_a_flow_on_the_topic_that_bypassed_validation_fails_its_executions_sayin
     execution_id = stack.start("e2e", "bypassed-validation")
     state = _failed(stack, execution_id)
     assert state["error"].startswith("flow e2e/bypassed-validation is invalid: ")
-    assert "tasks[0].value: invalid expression '{{ taskrun.value is jsonish }}': no test named 'jsonish'" in state["error"]
+    assert "tasks[0].value: invalid expression '{{ taskrun.value is wobbly }}': no test named 'wobbly'" in state["error"]
 
 
 def test_a_render_error_while_handling_a_child_s_end_fails_the_subflow_task_run(stack: Stack) -> None:

@@ -210,3 +210,21 @@ def test_pebble_operators(template, expected):
 def test_missing_chain_still_fails_when_printed():
     with pytest.raises(HarrierExpressionError, match="undefined key 'none'"):
         render("{{ outputs.none.value.deep }}", CTX)
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ("{{ '{\"a\": 1}' is json }}", True),
+    ("{{ 'not json' is json }}", False),
+    ("{{ 3 is json }}", False),
+    ("{{ '' is empty }}", True),
+    ("{{ [] is empty and {} is empty }}", True),
+    ("{{ [0] is empty }}", False),
+    ("{{ {'k': 1} is map }}", True),
+    ("{{ [1] is map }}", False),
+    ("{{ none is null }}", True),
+    ("{{ 'x' is not null }}", True),
+])
+def test_pebbles_tests(template: str, expected: bool) -> None:
+    # Kestra's flows write Pebble's tests (json, empty, map, null), e.g. a Switch on
+    # `{{ taskrun.value is json }}`.
+    assert render(template, {}) is expected

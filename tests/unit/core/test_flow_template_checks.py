@@ -16,19 +16,19 @@ def _problems(text: str) -> list[str]:
 
 
 def test_a_switch_value_with_a_test_that_does_not_exist_is_refused_where_it_stands() -> None:
-    # The issue's flow had Pebble's `is json`; a name no dialect has keeps this test stable.
+    # The issue's flow had Pebble's `is json` (accepted now); a name no dialect has keeps this test stable.
     problems = _problems("""
         id: sw
         namespace: t
         tasks:
           - id: route
             type: Switch
-            value: "{{ taskrun.value is jsonish }}"
+            value: "{{ taskrun.value is wobbly }}"
             cases:
               a: [{id: ra, type: Log, message: a}]
     """)
     assert problems == [
-        "flow.yml:6:12: tasks[0].value: invalid expression '{{ taskrun.value is jsonish }}': no test named 'jsonish'"
+        "flow.yml:6:12: tasks[0].value: invalid expression '{{ taskrun.value is wobbly }}': no test named 'wobbly'"
     ]
 
 

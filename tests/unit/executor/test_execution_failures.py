@@ -152,7 +152,7 @@ def test_a_record_of_no_execution_is_still_dead_lettered() -> None:
 def test_a_create_for_a_flow_the_table_refused_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("harrier.executor.processor.UNKNOWN_FLOW_WAIT_S", 0.01)
     h = Harness()
-    source = FLOW.replace("value: a", "value: \"{{ taskrun.value is jsonish }}\"")
+    source = FLOW.replace("value: a", "value: \"{{ taskrun.value is wobbly }}\"")
     record = FlowRecord(namespace="t", id="f", revision=2, source=source)
     h.table.apply("t/f", None)  # no valid revision left to fall back on
     h.table.apply(record.uid, FLOW_RECORD.encode(record))
@@ -161,7 +161,7 @@ def test_a_create_for_a_flow_the_table_refused_says_why(monkeypatch: pytest.Monk
     assert execution.state is State.FAILED
     assert execution.error == (
         "flow t/f is invalid: flows[t/f]:10:12: tasks[1].value: "
-        "invalid expression '{{ taskrun.value is jsonish }}': no test named 'jsonish'"
+        "invalid expression '{{ taskrun.value is wobbly }}': no test named 'wobbly'"
     )
 
 
