@@ -75,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"  poison records: {audit.poison}, dead-lettered {audit.poison_dead_lettered}; "
                 f"oversize {audit.poison_oversize}, dead-lettered whole {audit.poison_oversize_whole}"
             )
+        if audit.requests:
+            console.print(
+                f"  requests: {audit.requests}, answered 2xx {audit.requests_answered}, refused "
+                f"{audit.requests_refused}, unanswered {audit.requests_unanswered} "
+                f"({audit.unanswered_started} of them started an execution anyway)"
+            )
         for problem in audit.problems():
             console.print(f"  [red]{problem}[/]")
         for example in audit.examples:

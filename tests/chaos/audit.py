@@ -8,7 +8,8 @@
   the executor drops them;
 - log lines: every committed record on ``logs`` is a document in Elasticsearch, once;
 - secrets: the value behind ``secret('CHAOS_TOKEN')`` appears nowhere;
-- cron ticks: per flow, the fired dates are unique and contiguous.
+- cron ticks: per flow, the fired dates are unique and contiguous;
+- webserver requests: each one answered 2xx started exactly one execution, the one it named.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from harrier.topics.exceptions import DecodeError
 from harrier.topics.records import LOG_BATCH
 from harrier.topics.serdes import decode_envelope
 
-__all__ = ["Audit", "audit_run", "read_topic"]
+__all__ = ["Audit", "audit_requests", "audit_run", "read_topic"]
 
 TERMINAL = frozenset({"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED"})
 
@@ -64,6 +65,17 @@ class Audit:
     # invalid one, a step that raises): how many did not (one that never ended is lost).
     poisoned: int = 0
     poisoned_wrong: int = 0
+    # Requests through the webserver (webserver-kill): answered 2xx, refused with another
+    # status, not answered at all; answered ones that did not start exactly the execution they
+    # named; unanswered ones that started one anyway (the caller cannot know).
+    requests: int = 0
+    requests_answered: int = 0
+    requests_refused: int = 0
+    requests_unanswered: int = 0
+    answered_not_once: int = 0
+    unanswered_started: int = 0
+    # Partitions still short of in-sync replicas after a killed broker came back.
+    under_replicated: int = 0
     crashed: int = 0
     faults: list[str] = field(default_factory=list)
     # Task runs (task_run_id -> "task attempt state") not terminal in a lost execution's last snapshot.
@@ -83,6 +95,8 @@ class Audit:
             "poison records not dead-lettered": self.poison - self.poison_dead_lettered,
             "oversize poison records not dead-lettered whole": self.poison_oversize - self.poison_oversize_whole,
             "poisoned executions not FAILED with their error": self.poisoned_wrong,
+            "requests answered 2xx without exactly their one execution": self.answered_not_once,
+            "partitions not back to full ISR": self.under_replicated,
             "components that exited on their own": self.crashed,
         }
         return [f"{what}: {n}" for what, n in checks.items() if n]
@@ -268,6 +282,33 @@ def _audit_ticks(audit: Audit, bootstrap: str, topic: str, cron_flows: set[str])
         missing = sorted(expected - set(fired))
         audit.ticks_lost += len(missing)
         audit.examples += [f"{flow_id}: tick {d.isoformat()} lost" for d in missing[:3]]
+
+
+def audit_requests(audit: Audit, bootstrap: str, topic: str, sent: list[int], answered: dict[int, str],
+                   refused: dict[int, int], unanswered: dict[int, str], label: str) -> None:
+    """Which executions each request started, from the creates on ``executions``: a webhook
+    call's number is in its trigger body, an API create's in its ``label``."""
+    started: dict[int, set[str]] = defaultdict(set)
+    for message in read_topic(bootstrap, topic):
+        data = _data(message)
+        if data is None or data.get("command") != "create":
+            continue
+        body = (data.get("trigger") or {}).get("body")
+        number = body.get("request") if isinstance(body, dict) else (data.get("labels") or {}).get(label)
+        if number is not None:
+            started[int(number)].add(data["execution_id"])
+    audit.requests, audit.requests_answered = len(sent), len(answered)
+    audit.requests_refused, audit.requests_unanswered = len(refused), len(unanswered)
+    wrong = sorted(n for n, execution_id in answered.items() if started.get(n) != {execution_id})
+    audit.answered_not_once = len(wrong)
+    audit.examples += [f"request {n} answered {answered[n]}, started {sorted(started.get(n, ()))}" for n in wrong[:3]]
+    audit.unanswered_started = sum(bool(started.get(n)) for n in unanswered)
+    if refused or unanswered:
+        audit.examples.append(
+            f"refused: {dict(Counter(refused.values()))}; unanswered: {dict(Counter(unanswered.values()))}, "
+            f"{audit.unanswered_started} of them started an execution anyway; refused that started one: "
+            f"{sum(bool(started.get(n)) for n in refused)}"
+        )
 
 
 def audit_run(

@@ -31,6 +31,10 @@ class Scenario:
     workers: int = 1
     schedulers: int = 0
     poison: bool = False
+    # The load goes through a webserver of the run's own (webhook calls and API creates).
+    webserver: bool = False
+    # The load lasts at least this long (a lower rate at the quick size), so it outlasts the faults.
+    min_load_s: float = 0.0
     # The fault hits what every run uses (the session's Elasticsearch): the scenario runs
     # alone, never beside another.
     shared_fault: bool = False
@@ -79,10 +83,50 @@ def _kill_scheduler(f: Faults) -> None:
 
 
 def _kill_one_of_three_brokers(f: Faults) -> None:
-    f.at(0.4)
+    f.at(0.3)
     assert f.kafka is not None
     f.kafka.kill_node(2)
     f.note(f"SIGKILL broker 2 of 3 at {f.load.elapsed():.1f}s")
+    time.sleep(f.outage_s)
+    f.kafka.up()
+    f.note(f"broker 2 started again on its data at {f.load.elapsed():.1f}s")
+    took = f.wait_full_isr()
+    f.note(f"every partition of the run back to 3 in-sync replicas {took:.1f}s later"
+           if f.under_replicated == 0 else f"{f.under_replicated} partitions still under-replicated")
+
+
+def _kill_executor_during_broker_restart(f: Faults) -> None:
+    f.at(0.4)
+    assert f.kafka is not None
+    f.kafka.down()
+    f.note(f"broker stopped at {f.load.elapsed():.1f}s")
+    pid = f.components.kill_stream_process()
+    f.note(f"SIGKILL executor stream process {pid} at {f.load.elapsed():.1f}s, the broker still down")
+    time.sleep(5)
+    f.kafka.up()
+    f.note(f"broker started again at {f.load.elapsed():.1f}s")
+
+
+def _kill_worker_during_elasticsearch_outage(f: Faults) -> None:
+    f.at(0.3)
+    f.elasticsearch.down()
+    f.note(f"Elasticsearch stopped at {f.load.elapsed():.1f}s")
+    _sigkill(f, 0.5, "worker-1", "during the outage (worker-2 takes its tasks over)")
+    time.sleep(f.outage_s)
+    f.elasticsearch.up()
+    f.note(f"Elasticsearch started again at {f.load.elapsed():.1f}s")
+
+
+def _kill_webserver_twice(f: Faults) -> None:
+    for share in (0.25, 0.6):
+        f.at(share)
+        webserver = f.components["webserver"]
+        webserver.signal(signal.SIGKILL)
+        webserver.wait(10)
+        killed_at = f.load.elapsed()
+        webserver.start()
+        took = f.webserver_ready()
+        f.note(f"SIGKILL webserver at {killed_at:.1f}s, restarted, ready again {took:.1f}s later")
 
 
 def _poison_every_topic(f: Faults) -> None:
@@ -97,8 +141,15 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("elasticsearch-stop", "stop Elasticsearch for the outage", _stop_elasticsearch, shared_fault=True),
     Scenario("scheduler-kill", "kill -9 one of two schedulers while cron triggers are due", _kill_scheduler,
              schedulers=2),
-    Scenario("broker-kill-of-3", "kill -9 one broker of a 3-broker cluster (replication factor 3)",
-             _kill_one_of_three_brokers, own_brokers=3),
+    Scenario("broker-kill-of-3", "kill -9 one broker of a 3-broker cluster (replication factor 3), bring it back "
+             "on its data after the outage, wait for full ISR", _kill_one_of_three_brokers, own_brokers=3,
+             min_load_s=20.0),
+    Scenario("webserver-kill", "kill -9 the webserver under webhook calls and API creates, twice, and restart it",
+             _kill_webserver_twice, webserver=True, min_load_s=30.0),
+    Scenario("executor-kill-during-broker-restart", "stop the broker, kill -9 an executor stream process while it "
+             "is down, start the broker again", _kill_executor_during_broker_restart, own_brokers=1),
+    Scenario("worker-kill-during-es-outage", "stop Elasticsearch, kill -9 one of two workers during the outage",
+             _kill_worker_during_elasticsearch_outage, workers=2, shared_fault=True, min_load_s=20.0),
     Scenario("poison", "malformed, wrong-version, wrong-schema and oversize records on every consumed topic, "
              "and creates for an unknown flow, an invalid one and one whose step raises",
              _poison_every_topic, schedulers=1, poison=True),

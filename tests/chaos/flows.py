@@ -1,12 +1,13 @@
-"""The flows a chaos run deploys: the mixed flow under load, its subflow and the cron flows."""
+"""The flows a chaos run deploys: the mixed flow under load (and behind a webhook), its subflow and the
+cron flows."""
 
 from __future__ import annotations
 
 import base64
 
 __all__ = [
-    "BAD_TRANSMIT", "CHILD", "CRON", "FAILING_CHILD", "INVALID", "MIXED", "NAMESPACE", "SECRET_ENV",
-    "SECRET_VALUE", "TASK_RUNS_PER_EXECUTION",
+    "BAD_TRANSMIT", "CHILD", "CRON", "FAILING_CHILD", "HOOKED", "INVALID", "MIXED", "NAMESPACE", "SECRET_ENV",
+    "SECRET_VALUE", "TASK_RUNS_PER_EXECUTION", "WEBHOOK_KEY",
 ]
 
 NAMESPACE = "chaos"
@@ -82,7 +83,7 @@ namespace: chaos
 tasks:
   - id: route
     type: io.kestra.plugin.core.flow.Switch
-    value: "{{ taskrun.value is jsonish }}"
+    value: "{{ taskrun.value is wobbly }}"
     cases:
       a:
         - id: never
@@ -108,4 +109,12 @@ tasks:
   - id: boom
     type: io.kestra.plugin.core.execution.Fail
     errorMessage: the child fails on purpose
+"""
+
+# The mixed flow behind a Webhook trigger: the webserver-kill run's requests start it.
+WEBHOOK_KEY = "chaos-hook-key"
+HOOKED = MIXED.replace("id: mixed", "id: hooked", 1) + f"""triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: {WEBHOOK_KEY}
 """

@@ -8,6 +8,7 @@ until every accepted execution has ended (or the drain time is up) and audits.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import uuid
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import orjson
 import yaml
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
@@ -32,7 +34,7 @@ from harrier.infra.stack import Stack
 from harrier.topics import build_specs, create_admin, ensure_topics, largest_message_bytes, read_dead_letter
 from harrier.topics.records import FLOW_RECORD, encode_command
 from harrier.topics.serdes import encode_key
-from tests.chaos.audit import TERMINAL, Audit, audit_run, read_topic
+from tests.chaos.audit import TERMINAL, Audit, audit_requests, audit_run, read_topic
 from tests.chaos.components import Components
 from tests.chaos.faults import Scenario
 from tests.chaos.flows import (
@@ -40,14 +42,17 @@ from tests.chaos.flows import (
     CHILD,
     CRON,
     FAILING_CHILD,
+    HOOKED,
     INVALID,
     MIXED,
     NAMESPACE,
     SECRET_ENV,
     SECRET_VALUE,
     TASK_RUNS_PER_EXECUTION,
+    WEBHOOK_KEY,
 )
 from tests.chaos.load import Load
+from tests.chaos.webload import REQUEST_LABEL, WebLoad
 
 __all__ = ["FULL", "QUICK", "Faults", "Size", "run_scenario", "run_scenarios"]
 
@@ -76,7 +81,7 @@ SKIPPED_TOPICS = ("triggers",)
 # a flow nobody deployed, one that bypassed validation, one whose step raises in the executor.
 POISONED_FLOWS = {
     "no-such-flow": "flow chaos/no-such-flow not found",
-    "invalid": "no test named 'jsonish'",
+    "invalid": "no test named 'wobbly'",
     "bad-transmit": "call.transmitFailed: in '{{ 1 // 0 }}': integer division or modulo by zero",
 }
 
@@ -106,6 +111,28 @@ class Faults:
         self.elasticsearch = run.elasticsearch
         self.outage_s = run.size.outage_s
         self.notes: list[str] = []
+        # Partitions of the run's topics with fewer in-sync replicas than replicas, once a
+        # brought-back broker had its time to catch up (``wait_full_isr``).
+        self.under_replicated = 0
+
+    def wait_full_isr(self, timeout_s: float = 120.0) -> float:
+        """Wait until every partition of the run's topics has all its replicas in sync; the
+        seconds it took (``under_replicated`` says how many had not when time was up)."""
+        started = time.monotonic()
+        admin = AdminClient({"bootstrap.servers": self._run.bootstrap})
+        while True:
+            topics = admin.list_topics(timeout=10).topics
+            self.under_replicated = sum(
+                len(p.isrs) < len(p.replicas)
+                for name in self._run.topics.values() for p in topics[name].partitions.values()
+            )
+            if self.under_replicated == 0 or time.monotonic() - started > timeout_s:
+                return time.monotonic() - started
+            time.sleep(1.0)
+
+    def webserver_ready(self, timeout_s: float = 90.0) -> float:
+        """Wait until the webserver answers ``/ready``; the seconds it took."""
+        return self._run.webserver_ready(timeout_s)
 
     def at(self, share: float) -> None:
         """Wait until the load has sent ``share`` of its executions."""
@@ -141,12 +168,20 @@ class _Run:
         self.es = Elasticsearch(es_url, request_timeout=30)
         self.work = work / f"{scenario.name}-{run_id}"
         self.work.mkdir(parents=True)
+        self.webserver_port = _free_port() if scenario.webserver else None
+        self.webserver_url = f"http://127.0.0.1:{self.webserver_port}"
         config = self.work / "harrier.yml"
         config.write_text(yaml.safe_dump(self._config(es_url)))
         self.settings = load_settings([config])
         self.topics = {name: self.prefix + name for name in build_specs(self.settings)}
         self.components = Components(config, self.work, SECRET_ENV)
-        self.load = Load(bootstrap, self.topics["executions"], NAMESPACE, "mixed", size.executions, size.rate)
+        # A load too short to outlast a fault (a webserver restarts in seconds) is spread out.
+        rate = min(size.rate, size.executions / scenario.min_load_s) if scenario.min_load_s else size.rate
+        self.load: Load | WebLoad
+        if scenario.webserver:
+            self.load = WebLoad(self.webserver_url, NAMESPACE, "hooked", WEBHOOK_KEY, "mixed", size.executions, rate)
+        else:
+            self.load = Load(bootstrap, self.topics["executions"], NAMESPACE, "mixed", size.executions, rate)
         self.cron_flows = {f"cron-{i}" for i in range(_CRON_FLOWS)} if scenario.schedulers else set()
         self.poisoned_records = 0
         self.oversize: dict[str, int] = {}
@@ -163,7 +198,7 @@ class _Run:
 
     def _config(self, es_url: str) -> dict:
         replication = self.scenario.own_brokers if self.scenario.own_brokers == 3 else 1
-        return {
+        config = {
             "kafka": {
                 "bootstrap-servers": self.bootstrap,
                 # Fast failure detection: a killed member's partitions move after 6 s.
@@ -179,10 +214,15 @@ class _Run:
             "indexer": {"flush-interval-ms": 200, "probe-port": 0},
             "storage": {"base-path": str(self.work / "storage")},
         }
+        if self.webserver_port is not None:
+            config["webserver"] = {"host": "127.0.0.1", "port": self.webserver_port}
+        return config
 
     def prepare(self) -> None:
         ensure_topics(create_admin(self.settings), build_specs(self.settings).values())
         sources = {"mixed": MIXED, "child": CHILD} | {f: CRON.format(flow_id=f) for f in sorted(self.cron_flows)}
+        if self.scenario.webserver:
+            sources["hooked"] = HOOKED
         if self.scenario.poison:
             sources |= {"invalid": INVALID, "bad-transmit": BAD_TRANSMIT, "failing-child": FAILING_CHILD}
         for flow_id, source in sources.items():
@@ -200,12 +240,26 @@ class _Run:
         self.components.start("indexer")
         for i in range(self.scenario.schedulers):
             self.components.start("scheduler", f"scheduler-{i + 1}")
+        if self.scenario.webserver:
+            self.components.start("webserver")
+            self.webserver_ready(120)
         warm_up = uuid.uuid4().hex
         command = CreateExecution(execution_id=warm_up, namespace=NAMESPACE, flow_id="child", created_at=datetime.now(UTC))
         self._producer.produce(self.topics["executions"], key=encode_key(warm_up), value=encode_command(command))
         self._producer.flush(10)
         if not self._wait_ended({warm_up}, 120):
             raise RuntimeError("the warm-up execution did not end: " + self._tails())
+
+    def webserver_ready(self, timeout_s: float) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < timeout_s:
+            try:
+                if httpx.get(f"{self.webserver_url}/ready", timeout=5).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                pass  # not listening yet
+            time.sleep(0.2)
+        raise RuntimeError(f"the webserver was not ready after {timeout_s:.0f}s: " + self.components["webserver"].log_tail())
 
     def inject_poison(self) -> int:
         """Four bad records on each consumed topic (the last as large as the topic takes) and a
@@ -304,6 +358,14 @@ class _Run:
             _delete_topics(self.bootstrap, self.prefix)
 
 
+def _free_port() -> int:
+    # The port the webserver of this run listens on: one the kernel just had free, so parallel
+    # runs (and the shared development webserver on 8080) never collide.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _end_offset(consumer: Consumer, tp: TopicPartition, timeout_s: float = 60.0) -> int:
     # A topic created a moment ago may have no leader yet: ask until it does.
     deadline = time.monotonic() + timeout_s
@@ -384,6 +446,11 @@ def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, wo
         )
         audit.executions = len(run.load.sent)
         audit.lost += len(run.load.rejected)
+        if isinstance(run.load, WebLoad):
+            audit_requests(
+                audit, run.bootstrap, run.topics["executions"], run.load.sent, run.load.answered, run.load.refused,
+                run.load.unanswered, REQUEST_LABEL,
+            )
         if scenario.poison:
             letters, whole = run.dead_letters()
             audit.poison = run.poisoned_records
@@ -392,6 +459,7 @@ def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, wo
             audit.examples += [f"dead letters by topic: {letters}"]
             _audit_poisoned(audit, run.poisoned, run.final_states(set(run.poisoned)))
         audit.faults = faults.notes
+        audit.under_replicated = faults.under_replicated
         phase("audit")
         audit.phases = phases
         crashed = run.components.crashed()

@@ -34,6 +34,9 @@ def test_scenario_keeps_every_promise(scenario: Scenario, audits: dict[str, Audi
     assert audit.log_lines > audit.executions  # every execution logs several lines
     if scenario.schedulers:
         assert audit.ticks > 0
+    if scenario.webserver:
+        assert audit.requests_answered > 0
+        assert audit.requests_answered + audit.requests_refused + audit.requests_unanswered == audit.requests
     if scenario.poison:
         assert audit.poison_dead_lettered == audit.poison > 0
         assert audit.poisoned == len(POISONED_FLOWS)
