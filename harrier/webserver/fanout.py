@@ -24,18 +24,19 @@ _TERMINAL_NAMES = frozenset(state.value for state in TERMINAL)
 class Event:
     """One thing that happened to an execution: a new snapshot or a log line.
 
-    ``data`` is the JSON payload; ``frame`` the same as a Server-Sent Event, built once and
-    written to every follower as is.
+    ``data`` is the JSON payload as it travelled on Kafka (Harrier's snapshot or log line).
     """
 
-    __slots__ = ("data", "execution_id", "frame", "kind", "state")
+    __slots__ = ("body", "data", "execution_id", "kind", "state")
 
     def __init__(self, kind: str, execution_id: str, data: bytes, state: str | None = None) -> None:
         self.kind = kind
         self.execution_id = execution_id
         self.data = data
         self.state = state
-        self.frame = b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n"
+        # The API's JSON of ``data``, rendered once by the first follower that sends it and
+        # shared by the others (an execution's followers all send the same bytes).
+        self.body: bytes | None = None
 
     @property
     def terminal(self) -> bool:

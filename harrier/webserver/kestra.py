@@ -44,6 +44,12 @@ def utc(value: str | datetime | None) -> str | None:
     """An ISO-8601 datetime (any zone) as UTC ending in ``Z``; None stays None."""
     if value is None:
         return None
+    if isinstance(value, str):
+        # Snapshots carry UTC already (pydantic writes Z): thousands per body, so no parse.
+        if value.endswith("Z"):
+            return value
+        if value.endswith("+00:00"):
+            return value[:-6] + "Z"
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from harrier.indexer.queries import ExecutionFilter
@@ -85,7 +86,8 @@ async def search_executions(
 async def get_execution(execution_id: str, svc: Services = Depends(services)) -> Response:
     """The latest snapshot of an execution."""
     _, snapshot = await current_snapshot(svc, execution_id)
-    return _json(execution_body(snapshot, _now()))
+    # In a thread: a snapshot of thousands of task runs takes tens of ms to render.
+    return _json(await run_in_threadpool(execution_body, snapshot, _now()))
 
 
 @router.get(
@@ -181,7 +183,7 @@ async def create_execution(
     final = await wait_for_end(svc, follower, min(timeout, svc.options.max_wait_s))
     if final is None:
         return _json(created_body(command, _now()))
-    return _json(execution_body(orjson.loads(final), _now()))
+    return _json(await run_in_threadpool(execution_body, orjson.loads(final), _now()))
 
 
 class KestraFrames:
@@ -195,10 +197,14 @@ class KestraFrames:
     def event(self, event: Event) -> bytes | None:
         """The frame of a snapshot or of a log line."""
         if event.kind == "execution":
-            self._last = orjson.dumps(execution_body(orjson.loads(event.data), _now()))
-            return b"id: progress\ndata: " + self._last + b"\n\n"
+            if event.body is None:
+                event.body = orjson.dumps(execution_body(orjson.loads(event.data), _now()))
+            self._last = event.body
+            return b"id: progress\ndata: " + event.body + b"\n\n"
         if event.kind == "log":
-            return b"event: log\ndata: " + orjson.dumps(log_entry_body(orjson.loads(event.data))) + b"\n\n"
+            if event.body is None:
+                event.body = orjson.dumps(log_entry_body(orjson.loads(event.data)))
+            return b"event: log\ndata: " + event.body + b"\n\n"
         return None
 
     def end(self) -> bytes:

@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Protocol
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from harrier.webserver.exceptions import NotFound
@@ -24,6 +25,8 @@ from harrier.webserver.services import Services
 __all__ = ["Frames", "follow_response"]
 
 _KEEPALIVE = b": keep-alive\n\n"
+# Events past this size are rendered in a thread (1,000 task runs are about 450 KB).
+_RENDER_INLINE_BYTES = 64 * 1024
 _DROPPED = b'event: dropped\ndata: {"message":"this client fell too far behind and was dropped; reconnect"}\n\n'
 
 
@@ -78,7 +81,12 @@ async def _stream(svc: Services, follower: Follower, first: list[Event], frames:
                     # Read as the current snapshot and delivered too: send it once.
                     initial = None
                     continue
-                frame = frames.event(event)
+                if len(event.data) > _RENDER_INLINE_BYTES:
+                    # A big snapshot (thousands of task runs) takes tens of ms to render:
+                    # off the event loop, which serves every other stream and request.
+                    frame = await run_in_threadpool(frames.event, event)
+                else:
+                    frame = frames.event(event)
                 if frame is not None:
                     yield frame
                 if event.kind == "execution":

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import orjson
+
 from harrier.webserver.fanout import Event, FanOut, execution_event, terminal_state
+from harrier.webserver.routes.executions import KestraFrames
 
 
 def log(execution_id: str, n: int) -> Event:
@@ -55,10 +58,30 @@ def test_unfollow_forgets_the_execution_once_nobody_follows_it() -> None:
     asyncio.run(scenario())
 
 
-def test_frames_are_server_sent_events_and_terminal_states_are_known() -> None:
-    event = execution_event("e", b'{"state":"SUCCESS"}', "SUCCESS")
-    assert event.frame == b'event: execution\ndata: {"state":"SUCCESS"}\n\n'
+def test_kestra_frames_render_each_event_once_for_all_its_followers() -> None:
+    snapshot = {"id": "e", "namespace": "n", "flow_id": "f", "flow_revision": 1, "state": "SUCCESS",
+                "history": [{"state": "SUCCESS", "at": "2026-12-03T10:00:00+00:00"}], "created_at": "2026-12-03T10:00:00+00:00"}
+    event = execution_event("e", orjson.dumps(snapshot), "SUCCESS")
     assert event.terminal
+    first, second = KestraFrames(), KestraFrames()
+    frame = first.event(event)
+    assert frame is not None and frame.startswith(b"id: progress\ndata: ")
+    body = event.body
+    assert body is not None and orjson.loads(body)["state"]["current"] == "SUCCESS"
+    assert second.event(event) == frame and event.body is body
+    assert first.end() == b"id: end\ndata: " + body + b"\n\n"
+    line = {"execution_id": "e", "namespace": "n", "flow_id": "f", "level": "INFO",
+            "timestamp": "2026-12-03T10:00:00+00:00", "message": "hi", "offset": 3, "line": 0}
+    log = first.event(Event("log", "e", orjson.dumps(line)))
+    assert log is not None and log.startswith(b"event: log\ndata: ")
+    assert orjson.loads(log.split(b"data: ", 1)[1]) == {
+        "namespace": "n", "flowId": "f", "taskId": None, "executionId": "e", "taskRunId": None, "attemptNumber": None,
+        "triggerId": None, "timestamp": "2026-12-03T10:00:00Z", "level": "INFO", "thread": None, "message": "hi",
+        "offset": 3, "line": 0,
+    }
+
+
+def test_terminal_states_are_known() -> None:
     assert not execution_event("e", b"{}", "RUNNING").terminal
     assert execution_event("e", b"{}", "NOT-A-STATE").state is None
     assert [terminal_state(s) for s in ("KILLED", "CANCELLED", "PAUSED", None)] == [True, True, False, False]
