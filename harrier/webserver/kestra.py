@@ -120,12 +120,13 @@ def execution_body(snapshot: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def execution_hit_body(hit: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Kestra's Execution of an executions search hit: its snapshot without the task runs
-    (the search leaves them out), or, for a document without one, what its summary holds."""
+    """Kestra's Execution of an executions search hit: its snapshot without the task runs and
+    the outputs (the search leaves them out), or, for a document without one, what its
+    summary holds."""
     snapshot = hit.get("execution")
     if isinstance(snapshot, dict) and "id" in snapshot:
         body = execution_body(snapshot, now)
-        del body["taskRunList"]
+        del body["taskRunList"], body["outputs"]
         return body
     history = [{"state": State.CREATED.value, "at": hit["start_date"]}] if hit.get("start_date") else []
     if hit.get("end_date"):
@@ -137,7 +138,7 @@ def execution_hit_body(hit: dict[str, Any], now: datetime) -> dict[str, Any]:
         "parent": {"execution_id": hit["parent_id"]} if hit.get("parent_id") else None,
     }
     body = execution_body(summary, now)
-    del body["taskRunList"]
+    del body["taskRunList"], body["outputs"]
     return body
 
 

@@ -167,7 +167,7 @@ class KestraExecutionMetadata(_KestraBody):
 
 class KestraExecution(_KestraBody):
     """Kestra's Execution; Harrier adds ``outputs``, ``error`` and, for a subflow's execution,
-    ``parentTaskRunId``. Search results leave ``taskRunList`` out."""
+    ``parentTaskRunId``. Search results leave ``taskRunList`` and ``outputs`` out."""
 
     id: str
     namespace: str

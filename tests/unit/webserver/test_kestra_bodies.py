@@ -163,6 +163,7 @@ def test_search_hits_are_kestra_executions_in_paged_results() -> None:
         assert parsed is not None and parsed.state.current.value == "SUCCESS"
     assert full["state"]["histories"] == execution_body(snapshot(finished_execution()), NOW)["state"]["histories"]
     assert [h["state"] for h in summary_only["state"]["histories"]] == ["CREATED", "SUCCESS"]
+    assert "taskRunList" not in full and "outputs" not in full and full["inputs"] == {"size": 3}
     assert (page["total"], page["nextCursor"]) == (2, "cursor")
 
 
