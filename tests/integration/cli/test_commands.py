@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -127,7 +127,8 @@ def harrier(server: str | None, *args: str, timeout: float = 90, **env: str) -> 
     return done
 
 
-def until(check: callable, what: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:  # type: ignore[valid-type]
+def until(check: Callable[[], subprocess.CompletedProcess[str]], what: str,
+          timeout: float = 30) -> subprocess.CompletedProcess[str]:
     """Searches read Elasticsearch, which the indexer fills a moment after the fact."""
     deadline = time.monotonic() + timeout
     while True:
