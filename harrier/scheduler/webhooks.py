@@ -20,7 +20,7 @@ from harrier.core.flows import Flow
 from harrier.core.messages import CreateExecution
 from harrier.core.triggers import Webhook
 from harrier.scheduler.exceptions import WebhookDisabled, WebhookError, WebhookNotFound
-from harrier.scheduler.executionids import execution_id
+from harrier.core.executionids import execution_id
 
 __all__ = ["find_webhook", "webhook_execution"]
 

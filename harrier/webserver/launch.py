@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timezone
 
 from harrier.core.exceptions import FlowValidationError, InputValidationError
+from harrier.core.executionids import execution_id as derived_id
 from harrier.core.flows import Flow
 from harrier.core.inputs import coerce_inputs
 from harrier.core.messages import CreateExecution, FlowRecord
@@ -44,8 +45,12 @@ def parsed_flow(services: Services, record: FlowRecord) -> Flow:
         raise Conflict(f"flow {record.uid} revision {record.revision} no longer validates: {exc.problems[0]}") from None
 
 
-def new_execution_id() -> str:
-    """A random execution id (32 hex digits, like the scheduler's derived ones)."""
+def new_execution_id(namespace: str, flow_id: str, idempotency_key: str | None) -> str:
+    """The id of a new execution: derived from the client's ``Idempotency-Key`` when it sent
+    one, so a retried request (its answer lost to a restart) creates no second execution (the
+    executor drops a create for an id it holds); random otherwise. 32 hex digits either way."""
+    if idempotency_key:
+        return derived_id(namespace, flow_id, "api", idempotency_key)
     return uuid.uuid4().hex
 
 
@@ -74,7 +79,7 @@ async def launch(
     flow = parsed_flow(services, record)
     if flow.disabled:
         raise Conflict(f"flow {record.uid} is disabled; enable it to run executions")
-    execution_id = execution_id or new_execution_id()
+    execution_id = execution_id or new_execution_id(record.namespace, record.id, None)
     uris = await store_files(services.storage, flow, execution_id, supplied.files)
     try:
         inputs = coerce_inputs(flow.inputs or [], {**supplied.values, **uris})

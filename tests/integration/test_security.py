@@ -7,6 +7,8 @@
 - Scripts of a worker running as root run as ``nobody``, in a folder of their own: they cannot
   list the other runs' folders, read another execution's stored files, or see the worker's
   settings in their environment.
+- Bodies and inputs over their limits are refused with 413 naming the setting.
+- A create or a webhook call retried with the same ``Idempotency-Key`` yields one execution.
 """
 
 from __future__ import annotations
@@ -180,7 +182,7 @@ namespace: sec
 inputs:
   - {id: text, type: STRING, required: false}
 tasks:
-  - {id: noop, type: io.kestra.plugin.core.log.Log, message: "{{ inputs.text | length }}"}
+  - {id: noop, type: io.kestra.plugin.core.log.Log, message: "text of {{ (inputs.text ?? '') | length }} characters"}
 triggers:
   - {id: hook, type: io.kestra.plugin.core.trigger.Webhook, key: limited-key}
 """
@@ -204,3 +206,40 @@ def test_bodies_and_inputs_over_their_limits_are_refused_naming_the_limit(produc
     assert source.status_code == 413 and "webserver.max-flow-bytes = 524,288" in source.json()["message"]
     # Under the limits the same calls work.
     assert httpx.post(f"{api}/executions/webhook/sec/limited/limited-key", json={"data": "small"}, timeout=30).status_code == 200
+
+
+def test_a_retried_create_or_webhook_with_an_idempotency_key_yields_one_execution(product: tuple[str, str, Path]) -> None:
+    url, _, _ = product
+    api = f"{url}/api/v1/main"
+    httpx.post(f"{api}/flows", content=LIMITED, headers={"Content-Type": "application/x-yaml"}, timeout=30).raise_for_status()
+    key = {"Idempotency-Key": f"retry-{os.getpid()}"}
+    first = httpx.post(f"{api}/executions/sec/limited", params={"wait": "true"}, json={"text": "a"}, headers=key, timeout=60)
+    assert first.status_code == 200 and first.json()["state"]["current"] == "SUCCESS", first.text
+    started = time.monotonic()
+    again = httpx.post(f"{api}/executions/sec/limited", params={"wait": "true"}, json={"text": "a"}, headers=key, timeout=60)
+    # The retry answers the first execution, at once, instead of starting a second one.
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert again.json()["state"]["current"] == "SUCCESS" and time.monotonic() - started < 5
+    other = httpx.post(f"{api}/executions/sec/limited", json={"text": "a"}, headers={"Idempotency-Key": "another"}, timeout=30)
+    assert other.json()["id"] != first.json()["id"]
+
+    hook_key = {"Idempotency-Key": f"hook-{os.getpid()}"}
+    hooks = [httpx.post(f"{api}/executions/webhook/sec/limited/limited-key", json={"n": 1}, headers=hook_key, timeout=30)
+             for _ in range(3)]
+    assert len({hook.json()["id"] for hook in hooks}) == 1
+    # The copies were dropped by the executor: the execution ran once.
+    execution_id = hooks[0].json()["id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = httpx.get(f"{api}/executions/{execution_id}", timeout=30)
+        if state.status_code == 200 and state.json()["state"]["current"] == "SUCCESS":
+            break
+        time.sleep(0.5)
+    assert state.json()["state"]["current"] == "SUCCESS", state.text
+    assert [tr["taskId"] for tr in state.json()["taskRunList"]] == ["noop"]
+    while time.monotonic() < deadline:
+        logs = [line for line in httpx.get(f"{api}/logs/{execution_id}", timeout=30).json() if line["taskId"] == "noop"]
+        if logs:
+            break
+        time.sleep(0.5)
+    assert len(logs) == 1

@@ -8,19 +8,20 @@ from datetime import datetime, timezone
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from harrier.indexer.queries import ExecutionFilter
 from harrier.webserver import commands
 from harrier.webserver.deletion import delete_execution
-from harrier.webserver.exceptions import Unprocessable
-from harrier.webserver.fanout import Event
+from harrier.webserver.exceptions import Unavailable, Unprocessable
+from harrier.webserver.fanout import Event, terminal_state
 from harrier.webserver.filters import read_filters
 from harrier.webserver.kestra import created_body, execution_body, execution_hit_body, log_entry_body, paged_body
 from harrier.webserver.launch import launch, new_execution_id, parse_labels, resolve_flow, wait_for_end
-from harrier.webserver.lookups import current_snapshot, history_call
+from harrier.webserver.lookups import current_snapshot, find_snapshot, history_call
+from harrier.webserver.payloads import snapshot_state
 from harrier.webserver.routes.follow import follow_response
 from harrier.webserver.schemas import ErrorBody, KestraCommandAccepted, KestraExecution, KestraExecutions
 from harrier.webserver.services import Services, services
@@ -164,26 +165,44 @@ async def create_execution(
     labels: list[str] = Query([], description="key:value labels of the execution"),
     wait: bool = Query(False, description="Answer when the execution ended"),
     timeout: float = Query(600.0, gt=0, le=3600, description="Harrier's: the longest wait, in seconds"),
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", max_length=200,
+        description="Harrier's: a retry with the same key starts no second execution; it answers the first one",
+    ),
     svc: Services = Depends(services),
 ) -> Response:
     """Start an execution of a flow with inputs and labels, optionally waiting for its end."""
     record = resolve_flow(svc, namespace, id, revision)
     execution_labels = parse_labels(labels)
     supplied = await read_inputs(request)
-    if not wait:
-        return _json(created_body(await launch(svc, record, supplied, execution_labels), _now()))
-    execution_id = new_execution_id()
+    execution_id = new_execution_id(namespace, id, idempotency_key)
     # Follow before sending, so the terminal snapshot cannot slip by before we listen.
-    follower = svc.fanout.follow(execution_id)
+    follower = svc.fanout.follow(execution_id) if wait else None
     try:
+        existing = await _existing(svc, execution_id) if idempotency_key else None
+        if existing is not None and (not wait or terminal_state(snapshot_state(existing)[1])):
+            # A retry of a request whose execution exists: its answer, not a second one.
+            return _json(await run_in_threadpool(execution_body, orjson.loads(existing), _now()))
         command = await launch(svc, record, supplied, execution_labels, execution_id)
     except BaseException:
-        svc.fanout.unfollow(follower)
+        if follower is not None:
+            svc.fanout.unfollow(follower)
         raise
+    if follower is None:
+        return _json(created_body(command, _now()))
     final = await wait_for_end(svc, follower, min(timeout, svc.options.max_wait_s))
     if final is None:
         return _json(created_body(command, _now()))
     return _json(await run_in_threadpool(execution_body, orjson.loads(final), _now()))
+
+
+async def _existing(svc: Services, execution_id: str) -> bytes | None:
+    """The snapshot of a keyed create's execution if it exists. Best effort: when Elasticsearch
+    cannot say, the create is sent again and the executor drops it as a copy."""
+    try:
+        return await find_snapshot(svc, execution_id)
+    except Unavailable:
+        return None
 
 
 class KestraFrames:

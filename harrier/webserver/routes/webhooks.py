@@ -43,6 +43,8 @@ async def webhook(namespace: str, id: str, key: str, request: Request, svc: Serv
         headers=dict(request.headers),
         query=dict(request.query_params),
         now=datetime.now(timezone.utc),
+        # A retry with the same key gets the same execution id: the executor drops the copy.
+        request_id=request.headers.get("idempotency-key") or None,
     )
     flow = _latest(svc, namespace, id)
     trigger = find_webhook(flow, key) if flow is not None else None

@@ -1,8 +1,8 @@
 """Deterministic execution ids: the same firing always gets the same id.
 
 A firing is identified by what caused it (a trigger and a tick date, an upstream execution's
-terminal state, a Kafka record), so if a firing were ever replayed the executor receives a
-create for an id it already knows rather than a second execution.
+terminal state, a Kafka record, a client's idempotency key), so if a firing were ever replayed
+the executor receives a create for an id it already knows rather than a second execution.
 """
 
 from __future__ import annotations
