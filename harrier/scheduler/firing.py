@@ -19,9 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from harrier.core.exceptions import HarrierExpressionError
+from harrier.core.executionids import execution_id
 from harrier.core.expressions import environment_variables, render_value
 from harrier.core.messages import CreateExecution
-from harrier.core.executionids import execution_id
 from harrier.scheduler.exceptions import TriggerDefinitionError
 from harrier.scheduler.state import TriggerState
 from harrier.scheduler.upstream import ExecutionView

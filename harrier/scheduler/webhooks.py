@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from harrier.core.exceptions import HarrierExpressionError
+from harrier.core.executionids import execution_id
 from harrier.core.expressions import environment_variables, render_text
 from harrier.core.flows import Flow
 from harrier.core.messages import CreateExecution
 from harrier.core.triggers import Webhook
 from harrier.scheduler.exceptions import WebhookDisabled, WebhookError, WebhookNotFound
-from harrier.core.executionids import execution_id
 
 __all__ = ["find_webhook", "webhook_execution"]
 
