@@ -22,10 +22,10 @@ import argparse
 import multiprocessing
 import os
 import random
+import statistics
 import subprocess
 import sys
 import threading
-import statistics
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor

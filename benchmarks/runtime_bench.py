@@ -32,6 +32,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration" / "executor"))
 
+from confluent_kafka import TopicPartition  # noqa: E402
 from runtime_counter import CounterProcessor  # noqa: E402
 from runtime_harness import Reader, Sender, create_topics, wait_for  # noqa: E402
 
@@ -41,7 +42,6 @@ from harrier.executor.restore import ChangelogRestorer  # noqa: E402
 from harrier.executor.sink import RecordSink  # noqa: E402
 from harrier.executor.tasks import StreamTask  # noqa: E402
 from harrier.topics import create_admin, create_consumer, create_transactional_producer  # noqa: E402
-from confluent_kafka import TopicPartition  # noqa: E402
 
 
 def _config(

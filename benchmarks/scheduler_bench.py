@@ -29,13 +29,13 @@ import zlib
 from datetime import datetime, timedelta, timezone
 
 from benchmarks.results import write_section
+from harrier.core.messages import FlowRecord
 from harrier.core.validation import parse_flow
 from harrier.gcpause import paused_gc
-from harrier.core.messages import FlowRecord
-from harrier.topics.records import FLOW_RECORD
 from harrier.scheduler.partition import PartitionStatus, TriggerPartition
 from harrier.scheduler.runtime import FLOWS_CHECKPOINT_MAX_AGE
 from harrier.scheduler.state import PROGRESS_SERDE, TRIGGER_STATE_SERDE, Progress, TriggerState, progress_key
+from harrier.topics.records import FLOW_RECORD
 
 PARTITIONS = 8
 NOW = datetime(2026, 1, 1, 12, 0, 30, tzinfo=timezone.utc)

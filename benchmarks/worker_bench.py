@@ -35,8 +35,8 @@ from benchmarks.results import write_section
 from harrier.config import Settings
 from harrier.core.messages import WorkerTask
 from harrier.topics import build_specs, create_admin, create_consumer, create_producer, ensure_topics
-from harrier.topics.serdes import encode_key
 from harrier.topics.records import WORKER_RESULT, WORKER_TASK
+from harrier.topics.serdes import encode_key
 
 TOPICS = ("worker-tasks", "worker-results", "worker-controls", "logs", "metrics", "dead-letters")
 

@@ -11,7 +11,6 @@ import sys
 import time
 from types import FrameType
 
-
 __all__ = ["COMPONENTS", "add_parser"]
 
 # Entry points are imported on demand so one component never pays for another's imports.

@@ -5,7 +5,13 @@ Pure Python: nothing here imports Kafka.
 
 from __future__ import annotations
 
-from harrier.core.exceptions import FlowValidationError, HarrierError, HarrierExpressionError, InputValidationError, Problem
+from harrier.core.exceptions import (
+    FlowValidationError,
+    HarrierError,
+    HarrierExpressionError,
+    InputValidationError,
+    Problem,
+)
 from harrier.core.flows import Concurrency, ConcurrencyBehavior, Flow, FlowOutput
 from harrier.core.inputs import Input, InputType, coerce_inputs
 from harrier.core.registry import Registry, default_registry

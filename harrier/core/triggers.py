@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 from croniter import croniter
 from pydantic import Field, ValidationInfo, field_validator
 
-from harrier.core.properties import DynStr, Duration
+from harrier.core.properties import Duration, DynStr
 from harrier.core.tasks.base import Plugin
 
 __all__ = ["BUILTIN_TRIGGERS", "FlowTrigger", "KafkaRealtimeTrigger", "KafkaTrigger", "Schedule", "SerdeType", "Trigger", "Webhook"]

@@ -10,8 +10,8 @@ from typing import Any
 
 from harrier.core.messages import KillExecution, RestartExecution, ResumeExecution
 from harrier.core.states import TERMINAL, State
-from harrier.webserver.exceptions import Conflict
 from harrier.topics.records import encode_command
+from harrier.webserver.exceptions import Conflict
 from harrier.webserver.lookups import current_snapshot
 from harrier.webserver.payloads import state_of
 from harrier.webserver.services import Services

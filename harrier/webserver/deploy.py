@@ -12,8 +12,8 @@ import enum
 
 from harrier.core.exceptions import Problem
 from harrier.core.flows import Flow
-from harrier.core.validation import validate_text
 from harrier.core.messages import FlowRecord
+from harrier.core.validation import validate_text
 from harrier.topics.records import FLOW_RECORD
 from harrier.webserver.exceptions import NotFound, Unprocessable
 from harrier.webserver.flowtable import FlowTable

@@ -8,9 +8,9 @@ import threading
 from confluent_kafka import Consumer
 
 from harrier.topics.exceptions import DecodeError
+from harrier.topics.records import FLOW_RECORD
 from harrier.topics.serdes import decode_key
 from harrier.webserver.assignment import CatchUp, assign_all
-from harrier.topics.records import FLOW_RECORD
 from harrier.webserver.flowtable import FlowTable
 
 __all__ = ["FlowFeed"]

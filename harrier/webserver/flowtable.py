@@ -12,8 +12,8 @@ import threading
 from dataclasses import dataclass, field
 
 from harrier.core.flows import Flow
-from harrier.core.validation import parse_flow
 from harrier.core.messages import FlowRecord
+from harrier.core.validation import parse_flow
 
 __all__ = ["FlowTable"]
 

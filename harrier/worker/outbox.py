@@ -15,9 +15,9 @@ from confluent_kafka import KafkaError, Message, Producer
 from harrier.core.logbatches import Line, batch_lines
 from harrier.core.messages import MetricEntry, WorkerResult
 from harrier.topics.deadletters import send_to_dead_letters
+from harrier.topics.records import LOG_BATCH, METRIC, WORKER_RESULT
 from harrier.topics.serdes import encode_key
 from harrier.worker.batches import Batch
-from harrier.topics.records import LOG_BATCH, METRIC, WORKER_RESULT
 
 __all__ = ["Outbox", "Topics"]
 

@@ -40,6 +40,7 @@ from harrier.storage.base import Storage
 from harrier.storage.factory import storage_from_settings
 from harrier.topics.clients import create_consumer, create_producer
 from harrier.topics.exceptions import DecodeError
+from harrier.topics.records import WORKER_TASK
 from harrier.worker.attempts import Attempt, Source, build_result, salvage_result
 from harrier.worker.context import RunContext
 from harrier.worker.controls import ControlReader, RecentKills
@@ -51,7 +52,6 @@ from harrier.worker.metrics import TaskMetrics
 from harrier.worker.outbox import Outbox, Topics
 from harrier.worker.preparation import prepare, requested_log_level
 from harrier.worker.workdirs import WorkDirs, script_user
-from harrier.topics.records import WORKER_TASK
 
 __all__ = ["Worker", "WorkerState", "WorkerStats"]
 

@@ -17,12 +17,11 @@ import httpx
 import pytest
 import yaml
 
-from tests.integration.standalone import free_port
-
 from harrier.config.loader import load_settings
 from harrier.topics.admin import ensure_topics
 from harrier.topics.clients import create_admin
 from harrier.topics.specs import build_specs
+from tests.integration.standalone import free_port
 
 pytestmark = pytest.mark.integration
 

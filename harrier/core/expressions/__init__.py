@@ -5,7 +5,14 @@ from __future__ import annotations
 from harrier.core.expressions.context import TaskOutputs, build_context, environment_variables, flow_variables
 from harrier.core.expressions.environment import to_text
 from harrier.core.expressions.limits import LIMITS, Limits
-from harrier.core.expressions.render import check_syntax, compile_template, parse_template, render, render_text, render_value
+from harrier.core.expressions.render import (
+    check_syntax,
+    compile_template,
+    parse_template,
+    render,
+    render_text,
+    render_value,
+)
 
 __all__ = [
     "LIMITS",

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from harrier.core.tasks.base import LogLevel, Plugin, Retry, Task, TaskKind
 from harrier.core.tasks.fail import Fail
-from harrier.core.tasks.flowable import AllowFailure, Dag, DagTask, ForEach, If, Parallel, Pause, Sequential, Subflow, Switch
+from harrier.core.tasks.flowable import (
+    AllowFailure,
+    Dag,
+    DagTask,
+    ForEach,
+    If,
+    Parallel,
+    Pause,
+    Sequential,
+    Subflow,
+    Switch,
+)
 from harrier.core.tasks.http import Request
 from harrier.core.tasks.jsonata import TransformValue
 from harrier.core.tasks.log import Log

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, SerializeAsAny, model_validator
 
 from harrier.core.models import Model
-from harrier.core.properties import DynBool, DynDuration, Duration, Id
+from harrier.core.properties import Duration, DynBool, DynDuration, Id
 
 __all__ = ["AnyTask", "LogLevel", "Plugin", "Retry", "Task", "TaskKind"]
 

@@ -11,8 +11,8 @@ from pydantic_core import PydanticCustomError
 
 from harrier.core.durations import is_template
 from harrier.core.inputs import Input
-from harrier.core.properties import DynBool, DynDuration, DynInt, DynStr, Labels, describe
 from harrier.core.models import Model
+from harrier.core.properties import DynBool, DynDuration, DynInt, DynStr, Labels, describe
 from harrier.core.tasks.base import AnyTask, Task, TaskKind
 
 __all__ = ["AllowFailure", "Dag", "DagTask", "ForEach", "If", "Parallel", "Pause", "Sequential", "Subflow", "Switch"]

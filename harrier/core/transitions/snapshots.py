@@ -17,9 +17,9 @@ from harrier.core.flows import Flow
 from harrier.core.states import State
 from harrier.core.tasks.base import LogLevel
 from harrier.core.transitions.handlers import terminate
+from harrier.core.transitions.indexes import Index
 from harrier.core.transitions.plans import plan_for
 from harrier.core.transitions.results import StepResult
-from harrier.core.transitions.indexes import Index
 from harrier.core.transitions.run import Run
 
 __all__ = ["SnapshotSizer", "fail_oversize", "oversize_error"]

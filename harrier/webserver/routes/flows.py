@@ -25,7 +25,13 @@ from harrier.webserver.kestra import flow_body, paged_body, utc
 from harrier.webserver.launch import parsed_flow, resolve_flow
 from harrier.webserver.lookups import history_call
 from harrier.webserver.schemas import (
-    ErrorBody, GraphBody, KestraFlow, KestraFlows, NamespaceBody, ValidationBody, problem_body,
+    ErrorBody,
+    GraphBody,
+    KestraFlow,
+    KestraFlows,
+    NamespaceBody,
+    ValidationBody,
+    problem_body,
 )
 from harrier.webserver.services import Services, services
 

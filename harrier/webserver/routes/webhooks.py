@@ -18,8 +18,8 @@ from harrier.core.flows import Flow
 from harrier.core.triggers import Webhook
 from harrier.scheduler.webhooks import find_webhook, webhook_execution
 from harrier.topics.records import encode_command
-from harrier.webserver.launch import wait_for_end
 from harrier.webserver.kestra import created_body, execution_body
+from harrier.webserver.launch import wait_for_end
 from harrier.webserver.schemas import ErrorBody, KestraExecution
 from harrier.webserver.services import Services, services
 

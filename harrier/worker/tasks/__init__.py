@@ -12,7 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from harrier.core.tasks import Fail, Log, OutputValues, PythonScript, Request, Return, ShellCommands, Sleep, Task, TransformValue
+from harrier.core.tasks import (
+    Fail,
+    Log,
+    OutputValues,
+    PythonScript,
+    Request,
+    Return,
+    ShellCommands,
+    Sleep,
+    Task,
+    TransformValue,
+)
 from harrier.worker.tasks.fail import run_fail
 from harrier.worker.tasks.http import run_request
 from harrier.worker.tasks.jsonata import run_transform_value

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from confluent_kafka import OFFSET_BEGINNING, Message, TopicPartition
+from runtime_counter import CounterProcessor
 
 from harrier.config import Settings
 from harrier.executor import RuntimeConfig, Supervisor
@@ -20,7 +21,6 @@ from harrier.topics import (
     create_producer,
     ensure_topics,
 )
-from runtime_counter import CounterProcessor
 
 TOPICS = ("executions", "worker-results", "execution-states", "worker-tasks", "dead-letters")
 

@@ -23,13 +23,11 @@ import yaml
 from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
 from harrier.config import Settings
-from harrier.core.messages import CreateExecution, KillExecution, RestartExecution, ResumeExecution
+from harrier.core.messages import CreateExecution, FlowRecord, KillExecution, RestartExecution, ResumeExecution
 from harrier.executor import RuntimeConfig, Supervisor
-from harrier.core.messages import FlowRecord
-from harrier.topics.records import FLOW_RECORD
 from harrier.executor.processor import create_processor
-from harrier.topics.records import encode_command
 from harrier.topics import build_specs, create_admin, create_consumer, create_producer, ensure_topics, read_dead_letter
+from harrier.topics.records import FLOW_RECORD, encode_command
 from harrier.topics.serdes import decode_envelope, encode_key
 from harrier.worker import Worker
 

@@ -13,15 +13,14 @@ from confluent_kafka.admin import AdminClient
 
 from harrier.config.settings import Settings
 from harrier.core.executions import Execution, StateChange
-from harrier.core.messages import CreateExecution
+from harrier.core.messages import CreateExecution, FlowRecord
 from harrier.core.states import State
 from harrier.scheduler.clock import Clock
-from harrier.core.messages import FlowRecord
-from harrier.topics.records import FLOW_RECORD
 from harrier.scheduler.records import CREATE_EXECUTION_SERDE
 from harrier.scheduler.runtime import Scheduler
 from harrier.topics.admin import ensure_topics
 from harrier.topics.clients import create_admin, create_consumer, create_producer
+from harrier.topics.records import FLOW_RECORD
 from harrier.topics.serdes import ModelSerde
 from harrier.topics.specs import build_specs, topic_name
 

@@ -188,7 +188,7 @@ def test_wait_kill_resume_restart_and_delete(kestra: KestraClient, server: str) 
     assert failed.metadata.attempt_number == 1
     kestra.executions.restart_execution(failed.id, TENANT)
     deadline = time.monotonic() + 60
-    while (again := kestra.executions.execution(failed.id, TENANT)).metadata.attempt_number != 2:
+    while kestra.executions.execution(failed.id, TENANT).metadata.attempt_number != 2:
         assert time.monotonic() < deadline, "the restart did not run"
         time.sleep(0.3)
     wait_for(kestra, failed.id, "FAILED")

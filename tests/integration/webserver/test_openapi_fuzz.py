@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from webserver_stack import Stack
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
+from webserver_stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -18,9 +18,9 @@ from harrier.config import Settings
 from harrier.core.messages import LogEntry, MetricEntry, WorkerControl, WorkerResult, WorkerTask
 from harrier.storage import LocalStorage
 from harrier.topics import build_specs, create_admin, create_consumer, create_producer, ensure_topics, read_dead_letter
+from harrier.topics.records import LOG_BATCH, METRIC, WORKER_CONTROL, WORKER_RESULT, WORKER_TASK
 from harrier.topics.serdes import encode_key
 from harrier.worker import Worker
-from harrier.topics.records import LOG_BATCH, METRIC, WORKER_CONTROL, WORKER_RESULT, WORKER_TASK
 
 WORKER_TOPICS = ("worker-tasks", "worker-results", "worker-controls", "logs", "metrics", "dead-letters")
 

@@ -14,8 +14,7 @@ from harrier.core.executions import Execution
 from harrier.core.flows import Flow
 from harrier.core.messages import CreateExecution, ParentRef, SubflowEnded, WorkerResult
 from harrier.core.states import State
-from harrier.core.transitions import StepError, fail_execution, step
-from harrier.core.transitions import engine
+from harrier.core.transitions import StepError, engine, fail_execution, step
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 LATER = NOW + timedelta(seconds=5)

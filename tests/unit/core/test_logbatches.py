@@ -7,7 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from harrier.core.logbatches import MAX_BATCH_BYTES, MAX_BATCH_LINES, MAX_LINE_CHARS, batch_entries, batch_lines, split_batch
+from harrier.core.logbatches import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_LINES,
+    MAX_LINE_CHARS,
+    batch_entries,
+    batch_lines,
+    split_batch,
+)
 from harrier.core.messages import LogBatch, LogEntry
 from harrier.core.tasks.base import LogLevel
 from harrier.topics.records import LOG_BATCH

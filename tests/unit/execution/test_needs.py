@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harrier.core.states import State
 from harrier.core.messages import RestartExecution
+from harrier.core.states import State
 from harrier.core.transitions.needs import needs_of
 from harrier.core.transitions.simulation import Outcome, Simulation
 

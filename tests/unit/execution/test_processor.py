@@ -8,16 +8,14 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from harrier.core.messages import CreateExecution, KillExecution, WorkerResult
+from harrier.core.messages import CreateExecution, FlowRecord, KillExecution, WorkerResult
 from harrier.core.states import State
-from harrier.core.messages import FlowRecord
 from harrier.executor.flows import FlowTable
-from harrier.topics.records import FLOW_RECORD
 from harrier.executor.processing import InputRecord
 from harrier.executor.processor import ExecutionProcessor, UnknownFlowError
-from harrier.topics.records import WORKER_RESULT, WORKER_TASK, encode_command
 from harrier.executor.store import PartitionStore
 from harrier.topics.exceptions import DecodeError
+from harrier.topics.records import FLOW_RECORD, WORKER_RESULT, WORKER_TASK, encode_command
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TWO_TASKS = """

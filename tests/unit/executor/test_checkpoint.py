@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from confluent_kafka import TopicPartition
-
 from runtime_fakes import Adder, GroupConsumer, RawProducer, message
+
 from harrier.executor.checkpoint import Checkpoint
 from harrier.executor.sink import RecordSink
 from harrier.executor.tasks import StreamTask, TaskState

@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 import pytest
 from confluent_kafka import TopicPartition
-
 from runtime_fakes import RawProducer, message
+
 from harrier.core.executions import Execution
 from harrier.core.messages import CreateExecution, FlowRecord, ParentRef, WorkerResult
 from harrier.core.states import State

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
-
 from runtime_fakes import Adder, RawProducer, message
+
 from harrier.executor.assignment import TaskManager
-from harrier.executor.rebalance import RebalanceListener
 from harrier.executor.loop import StreamLoop
+from harrier.executor.rebalance import RebalanceListener
 from harrier.executor.sink import RecordSink
 from harrier.executor.tasks import StreamTask, TaskState
 from harrier.topics.exceptions import TransactionAbortable

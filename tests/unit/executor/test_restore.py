@@ -9,8 +9,8 @@ import orjson
 import pytest
 from confluent_kafka import IsolationLevel, Message, TopicPartition
 from confluent_kafka.admin import OffsetSpec
-
 from runtime_fakes import Adder, message
+
 from harrier.executor.exceptions import StoreError
 from harrier.executor.restore import ChangelogRestorer
 from harrier.executor.tasks import StreamTask, TaskState

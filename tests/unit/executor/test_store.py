@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from runtime_fakes import Codec
+
 from harrier.executor import PartitionStore, StoreError
 
 

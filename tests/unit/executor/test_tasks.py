@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 from confluent_kafka import TopicPartition
-
 from runtime_fakes import Adder, RawProducer, message
+
 from harrier.executor import StoreError
 from harrier.executor.sink import RecordSink
 from harrier.executor.tasks import StreamTask, TaskState

@@ -9,7 +9,6 @@ from harrier.core.executions import Execution, StateChange
 from harrier.core.messages import LogBatch, ParentRef
 from harrier.core.states import State
 from harrier.core.tasks.base import LogLevel
-
 from harrier.indexer.documents import DocumentBuilder
 from harrier.indexer.exceptions import DocumentError
 from harrier.indexer.indices import IndexNames

@@ -5,15 +5,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from scheduler_flows import flow_record
 
-from harrier.scheduler.clock import ManualClock
 from harrier.core.messages import FlowRecord
-from harrier.topics.records import FLOW_RECORD
+from harrier.scheduler.clock import ManualClock
 from harrier.scheduler.partition import TriggerPartition, _revision
 from harrier.scheduler.state import (
     FLOW_TRIGGERS_SERDE,
-    BackfillProgress,
     PROGRESS_SERDE,
     TRIGGER_STATE_SERDE,
+    BackfillProgress,
     FlowTriggers,
     Progress,
     TriggerState,
@@ -21,6 +20,7 @@ from harrier.scheduler.state import (
 )
 from harrier.scheduler.statestore import StateStore, summarize
 from harrier.topics.exceptions import DecodeError
+from harrier.topics.records import FLOW_RECORD
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 STATE = TriggerState(uid="ns/f/t", namespace="ns", flow_id="f", trigger_id="t", type="Schedule", revision=2,

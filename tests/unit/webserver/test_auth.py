@@ -9,10 +9,9 @@ import pytest
 from fastapi import Depends, FastAPI
 
 from harrier.config.settings import AuthSettings, Settings, WebserverSettings
-from harrier.webserver import create_app
+from harrier.webserver import create_app, passwords
 from harrier.webserver.auth import auth_dependency, warn_if_open
 from harrier.webserver.handlers import install_handlers
-from harrier.webserver import passwords
 from harrier.webserver.passwords import hash_password
 from harrier.webserver.throttle import FailedLogins
 

@@ -35,7 +35,13 @@ from harrier.core.tasks.base import LogLevel  # noqa: E402
 from harrier.core.validation import parse_flow  # noqa: E402
 from harrier.indexer.documents import execution_document  # noqa: E402
 from harrier.webserver.kestra import (  # noqa: E402
-    created_body, execution_body, execution_hit_body, flow_body, log_entry_body, paged_body, utc,
+    created_body,
+    execution_body,
+    execution_hit_body,
+    flow_body,
+    log_entry_body,
+    paged_body,
+    utc,
 )
 
 T0 = datetime(2026, 12, 3, 10, 0, 0, 123456, tzinfo=timezone.utc)

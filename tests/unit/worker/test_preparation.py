@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import copy
 from datetime import timedelta
+from typing import Any
 
 import pytest
 

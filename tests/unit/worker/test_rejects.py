@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from harrier.core.states import State
+from harrier.topics.records import WORKER_TASK
 from harrier.worker.attempts import salvage_result
 from harrier.worker.controls import RecentKills
-from harrier.topics.records import WORKER_TASK
 
 
 def test_an_identifiable_record_gets_a_failed_result_naming_the_task(make_record: Any) -> None:
