@@ -49,6 +49,7 @@ stop:
 # The UI's unit tests (Vitest), then everything else; the UI's browser tests run inside pytest
 # (tests/integration/ui) against a standalone of their own.
 test: infra
+	$(VENV)/bin/lint-imports --no-cache
 	cd ui && npm run -s test:unit
 	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
