@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         if audit.requests:
             console.print(
-                f"  requests: {audit.requests}, answered 2xx {audit.requests_answered}, refused "
+                f"  requests: {audit.requests}, retried {audit.requests_retried}, answered 2xx "
+                f"{audit.requests_answered}, refused "
                 f"{audit.requests_refused}, unanswered {audit.requests_unanswered} "
                 f"({audit.unanswered_started} of them started an execution anyway)"
             )

@@ -66,9 +66,11 @@ class Audit:
     poisoned: int = 0
     poisoned_wrong: int = 0
     # Requests through the webserver (webserver-kill): answered 2xx, refused with another
-    # status, not answered at all; answered ones that did not start exactly the execution they
-    # named; unanswered ones that started one anyway (the caller cannot know).
+    # status, not answered at all even when retried; answered ones that did not start exactly
+    # the execution they named; unanswered ones that started one anyway (the caller cannot
+    # know); and those retried with their idempotency key after a first try got no answer.
     requests: int = 0
+    requests_retried: int = 0
     requests_answered: int = 0
     requests_refused: int = 0
     requests_unanswered: int = 0
@@ -285,7 +287,8 @@ def _audit_ticks(audit: Audit, bootstrap: str, topic: str, cron_flows: set[str])
 
 
 def audit_requests(audit: Audit, bootstrap: str, topic: str, sent: list[int], answered: dict[int, str],
-                   refused: dict[int, int], unanswered: dict[int, str], label: str) -> None:
+                   refused: dict[int, int], unanswered: dict[int, str], retried: dict[int, str],
+                   label: str) -> None:
     """Which executions each request started, from the creates on ``executions``: a webhook
     call's number is in its trigger body, an API create's in its ``label``."""
     started: dict[int, set[str]] = defaultdict(set)
@@ -297,14 +300,15 @@ def audit_requests(audit: Audit, bootstrap: str, topic: str, sent: list[int], an
         number = body.get("request") if isinstance(body, dict) else (data.get("labels") or {}).get(label)
         if number is not None:
             started[int(number)].add(data["execution_id"])
-    audit.requests, audit.requests_answered = len(sent), len(answered)
+    audit.requests, audit.requests_answered, audit.requests_retried = len(sent), len(answered), len(retried)
     audit.requests_refused, audit.requests_unanswered = len(refused), len(unanswered)
     wrong = sorted(n for n, execution_id in answered.items() if started.get(n) != {execution_id})
     audit.answered_not_once = len(wrong)
     audit.examples += [f"request {n} answered {answered[n]}, started {sorted(started.get(n, ()))}" for n in wrong[:3]]
     audit.unanswered_started = sum(bool(started.get(n)) for n in unanswered)
-    if refused or unanswered:
+    if refused or unanswered or retried:
         audit.examples.append(
+            f"retried (why the first try failed): {dict(Counter(retried.values()))}; "
             f"refused: {dict(Counter(refused.values()))}; unanswered: {dict(Counter(unanswered.values()))}, "
             f"{audit.unanswered_started} of them started an execution anyway; refused that started one: "
             f"{sum(bool(started.get(n)) for n in refused)}"

@@ -449,7 +449,7 @@ def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, wo
         if isinstance(run.load, WebLoad):
             audit_requests(
                 audit, run.bootstrap, run.topics["executions"], run.load.sent, run.load.answered, run.load.refused,
-                run.load.unanswered, REQUEST_LABEL,
+                run.load.unanswered, run.load.retried, REQUEST_LABEL,
             )
         if scenario.poison:
             letters, whole = run.dead_letters()

@@ -36,6 +36,7 @@ def test_scenario_keeps_every_promise(scenario: Scenario, audits: dict[str, Audi
         assert audit.ticks > 0
     if scenario.webserver:
         assert audit.requests_answered > 0
+        assert audit.requests_retried > 0  # the kills left requests unanswered, retried with their key
         assert audit.requests_answered + audit.requests_refused + audit.requests_unanswered == audit.requests
     if scenario.poison:
         assert audit.poison_dead_lettered == audit.poison > 0
