@@ -50,6 +50,7 @@ stop:
 # (tests/integration/ui) against a standalone of their own.
 test: infra
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	cd ui && npm run -s test:unit
 	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 

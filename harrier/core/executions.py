@@ -16,7 +16,7 @@ error and drops the outputs from that last snapshot (`harrier.core.transitions.s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -32,7 +32,7 @@ TimerKind = Literal["retry", "pause", "timeout", "flow-timeout"]
 class _Value(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    def replace(self, **changes: Any) -> Any:
+    def replace(self, **changes: Any) -> Self:
         """A copy with `changes` applied, without validation: for the executor's own, already
         typed values (twice as fast as `model_copy`, which the step calls thousands of times)."""
         new = object.__new__(type(self))

@@ -12,10 +12,10 @@ from harrier.core.triggers import Schedule, Trigger
 __all__ = ["input_json", "next_fire", "trigger_json"]
 
 # What a form needs of an input; validator and dependsOn stay with the server's own checks.
-_INPUT_FIELDS = frozenset({
+_INPUT_FIELDS: set[str] = {
     "id", "type", "description", "display_name", "required", "defaults", "values", "options",
     "allow_custom_value", "min", "max", "min_length", "max_length", "item_type", "after", "before",
-})
+}
 
 
 def input_json(declared: Input) -> dict[str, Any]:

@@ -112,4 +112,5 @@ class Flow(Model):
 
     def task(self, task_id: str) -> Task:
         """The task with id `task_id` anywhere in the flow; KeyError if there is none."""
-        return self.index.task(task_id)
+        task: Task = self.index.task(task_id)
+        return task

@@ -6,7 +6,7 @@ import functools
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -39,7 +39,7 @@ def mentions(annotation: Any, base: type[BaseModel] = Task, seen: frozenset[type
         if issubclass(annotation, base):
             return True
         if issubclass(annotation, BaseModel) and annotation not in seen:
-            return any(mentions(f.annotation, base, seen | {annotation}) for f in annotation.model_fields.values())
+            return any(mentions(cast(Any, f.annotation), base, seen | {annotation}) for f in annotation.model_fields.values())
         return False
     return any(mentions(arg, base, seen) for arg in typing.get_args(annotation))
 
@@ -48,7 +48,7 @@ def mentions(annotation: Any, base: type[BaseModel] = Task, seen: frozenset[type
 def task_fields(cls: type[BaseModel], base: type[BaseModel] = Task) -> tuple[tuple[str, str], ...]:
     """(attribute, YAML key) of each field of `cls` that holds `base` instances, in order."""
     return tuple(
-        (name, info.alias or name) for name, info in cls.model_fields.items() if mentions(info.annotation, base)
+        (name, info.alias or name) for name, info in cls.model_fields.items() if mentions(cast(Any, info.annotation), base)
     )
 
 

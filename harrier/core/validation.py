@@ -124,11 +124,11 @@ def _prepare(annotation: Any, value: Any, path: Path, out: _Collector) -> tuple[
     """Build the tasks inside `value` (typed `annotation`); return (value, ok)."""
     if value is None or not mentions(annotation, Plugin):
         return value, True
-    if isinstance(annotation, type):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):  # what mentions a Plugin is one
         family = _family_of(annotation)
         if family is not None:
-            built = _dispatch(family, value, path, out)
-            return (built, True) if built is not None else (annotation.model_construct(), False)
+            plugin = _dispatch(family, value, path, out)
+            return (plugin, True) if plugin is not None else (annotation.model_construct(), False)
         built = _build_model(annotation, value, path, out)
         return (built, True) if built is not None else (annotation.model_construct(), False)
     origin = typing.get_origin(annotation)

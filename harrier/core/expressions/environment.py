@@ -248,7 +248,7 @@ class _Guard(NodeTransformer):
 
 def guard_tree(tree: nodes.Template, environment: HarrierEnvironment) -> nodes.Template:
     """Apply the loop and concatenation guards to a parsed template."""
-    guarded = _Guard().visit(tree)
+    guarded: nodes.Template = _Guard().visit(tree)
     guarded.set_environment(environment)
     return guarded
 

@@ -64,8 +64,10 @@ class ForEach(Flowable):
     @field_validator("values", mode="plain")
     @classmethod
     def _check_values(cls, value: Any) -> list[Any] | str:
-        if isinstance(value, list) or is_template(value):
+        if isinstance(value, list):
             return value
+        if is_template(value):
+            return str(value)
         if isinstance(value, str):
             # Kestra also takes a JSON array written as a string.
             try:
@@ -139,7 +141,8 @@ class Dag(Flowable):
         ids: list[str] = []
         for node in nodes:
             task = node.get("task") if isinstance(node, dict) else None
-            ids.append(task.get("id") if isinstance(task, dict) and isinstance(task.get("id"), str) else "")
+            task_id = task.get("id") if isinstance(task, dict) else None
+            ids.append(task_id if isinstance(task_id, str) else "")
         known = set(ids) - {""}
         edges: dict[str, list[str]] = {}
         for i, node in enumerate(nodes):

@@ -11,13 +11,14 @@ has one) after them; the flow's `errors` and `finally` work the same way at the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic_core import to_jsonable_python
 
 from harrier.core.concurrency import ExecutionReleased
 from harrier.core.exceptions import HarrierExpressionError
 from harrier.core.executions import StateChange, TaskRun
+from harrier.core.flows import Flow
 from harrier.core.messages import SubflowEnded
 from harrier.core.states import State
 from harrier.core.tasks.base import LogLevel, Task
@@ -107,6 +108,9 @@ def _side(run: Run, parent: TaskRun | None, tasks: Sequence[Task] | None, childr
 def evaluate(run: Run, parent_id: str | None) -> None:
     """Start what a flowable (or the flow, for None) can start now; end it when all is done."""
     run.blame = parent_id
+    # The flow itself for the top level, else the flowable task of run `tr`.
+    task: Task | Flow
+    tr: TaskRun | None
     if parent_id is None:
         if run.state not in (State.RUNNING, State.PAUSED):
             return
@@ -120,7 +124,8 @@ def evaluate(run: Run, parent_id: str | None) -> None:
             return
     branch = run.plan.branch
     finally_tasks = getattr(task, "finally_", None)
-    has_side = bool(task.errors or finally_tasks)
+    error_tasks: Sequence[Task] | None = getattr(task, "errors", None)
+    has_side = bool(error_tasks or finally_tasks)
     is_for_each = isinstance(task, ForEach)
     while True:
         errors: list[TaskRun] = []
@@ -139,13 +144,14 @@ def evaluate(run: Run, parent_id: str | None) -> None:
             main = run.children(parent_id)
         limit = 0
         if tr is not None:
+            flowable = cast(Task, task)  # a task run's flowable, never the flow
             try:
-                limit = _limit(run, tr, task)
+                limit = _limit(run, tr, flowable)
             except (HarrierExpressionError, ValueError) as exc:
-                fail(run, tr, str(exc), task)
+                fail(run, tr, str(exc), flowable)
                 return
         if is_for_each and tr is not None:
-            decision = decide_for_each(run, tr, task, limit)
+            decision = decide_for_each(run, tr, cast(ForEach, task), limit)
         else:
             decision = decide(task, tr, main, limit)
         if decision.outcome is None:
@@ -155,8 +161,8 @@ def evaluate(run: Run, parent_id: str | None) -> None:
                 start(run, item.task, tr, item.value, item.index)
             continue
         state = decision.outcome
-        if state is State.FAILED and task.errors:
-            started, done = _side(run, tr, task.errors, errors)
+        if state is State.FAILED and error_tasks:
+            started, done = _side(run, tr, error_tasks, errors)
             if started:
                 continue
             if done is None:

@@ -72,7 +72,8 @@ def main_tasks(task: Any, tr: TaskRun | None) -> Sequence[Task]:
         if tr is not None and tr.branch != "defaults" and task.cases and tr.branch in task.cases:
             return task.cases[tr.branch]
         return task.defaults or ()
-    return task.tasks
+    tasks: Sequence[Task] = task.tasks
+    return tasks
 
 
 def _by_task(children: Sequence[TaskRun]) -> dict[str, TaskRun]:

@@ -80,7 +80,7 @@ def on_timers(run: Run) -> str | None:
                 # Everything is stopped: the timers due after this one have nothing left to act on.
                 return None
             continue
-        tr = run.get(timer.task_run_id)
+        tr = run.get(timer.task_run_id) if timer.task_run_id is not None else None
         if tr is None or tr.state.terminal:
             continue
         task = run.plan.task(tr.task_id)

@@ -73,6 +73,7 @@ def _scan(source: str) -> tuple[set[str], set[str] | None]:
     named: set[str] = set()
     matched = 0
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))  # what find_all was asked for
         target = node.node
         if not (isinstance(target, nodes.Name) and target.name == "outputs"):
             continue

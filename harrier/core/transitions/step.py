@@ -184,8 +184,10 @@ def _apply(run: Run, event: Event) -> StepResult:
         dropped = on_resume(run, event)
     elif isinstance(event, RestartExecution):
         dropped = on_restart(run)
-    else:
+    elif isinstance(event, SubflowEnded):
         dropped = on_subflow_ended(run, event)
+    else:  # a create goes to _create
+        raise TypeError(f"no handler for a {type(event).__name__}")
     if dropped is not None:
         return StepResult(run.execution, changed=False, dropped=dropped)
     settle(run)
