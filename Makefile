@@ -51,6 +51,7 @@ stop:
 test: infra
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
+	$(VENV)/bin/ruff check harrier tests benchmarks
 	cd ui && npm run -s test:unit
 	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harrier.core.cron import CronSchedule, cron_schedule
+from harrier.scheduler.app import run_scheduler
 from harrier.scheduler.clock import Clock, ManualClock, SystemClock
 from harrier.scheduler.exceptions import (
     SchedulerError,
@@ -15,7 +16,6 @@ from harrier.scheduler.exceptions import (
 from harrier.scheduler.monitor import LockMonitor, StaleLock, find_stale_locks
 from harrier.scheduler.partition import TriggerPartition
 from harrier.scheduler.records import CREATE_EXECUTION_SERDE
-from harrier.scheduler.app import run_scheduler
 from harrier.scheduler.runtime import Scheduler
 from harrier.scheduler.state import BackfillProgress, FlowTriggers, Progress, TriggerState, trigger_uid
 from harrier.scheduler.ticks import LatePolicy, plan_backfill, plan_ticks

@@ -14,11 +14,11 @@ from typing import Any
 import orjson
 
 from harrier.core.exceptions import FlowValidationError
+from harrier.core.messages import FlowRecord
 from harrier.core.registry import default_registry
 from harrier.core.triggers import FlowTrigger, KafkaTrigger, Schedule, Trigger
 from harrier.core.validation import parse_flow
 from harrier.scheduler.exceptions import TriggerDefinitionError
-from harrier.core.messages import FlowRecord
 from harrier.scheduler.schedules import first_next_date, start_backfill
 from harrier.scheduler.state import TriggerState
 

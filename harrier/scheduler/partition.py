@@ -25,18 +25,15 @@ from typing import Any
 
 import orjson
 
-from harrier.core.messages import CreateExecution
+from harrier.core.messages import CreateExecution, FlowRecord
 from harrier.core.triggers import FlowTrigger, KafkaRealtimeTrigger, KafkaTrigger, Schedule, Trigger
 from harrier.gcpause import paused_gc
 from harrier.scheduler.declarations import Declarations, declare_triggers
 from harrier.scheduler.exceptions import TriggerDefinitionError
 from harrier.scheduler.firing import flow_trigger_execution, triggered_execution
-from harrier.core.messages import FlowRecord
-from harrier.topics.records import FLOW_RECORD
 from harrier.scheduler.flowtriggers import FlowTriggerIndex
 from harrier.scheduler.heap import DueHeap
 from harrier.scheduler.schedules import evaluate_schedule
-from harrier.scheduler.statestore import StateStore, StateSummary, summarize
 from harrier.scheduler.state import (
     FLOW_TRIGGERS_SERDE,
     PROGRESS_SERDE,
@@ -47,9 +44,11 @@ from harrier.scheduler.state import (
     envelope_prefix,
     progress_key,
 )
+from harrier.scheduler.statestore import StateStore, StateSummary, summarize
 from harrier.scheduler.ticks import LatePolicy
 from harrier.scheduler.upstream import ExecutionView
 from harrier.topics.exceptions import DecodeError
+from harrier.topics.records import FLOW_RECORD
 
 __all__ = ["Output", "PartitionStatus", "TriggerPartition"]
 

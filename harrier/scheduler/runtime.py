@@ -30,11 +30,10 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 from confluent_kafka.admin import OffsetSpec
 
 from harrier.config.settings import Settings
-from harrier.gcpause import paused_gc
 from harrier.core.triggers import KafkaTrigger
+from harrier.gcpause import paused_gc
 from harrier.scheduler.clock import Clock, SystemClock
 from harrier.scheduler.exceptions import TopicLayoutError, TriggerDefinitionError
-from harrier.topics.records import FLOW_RECORD
 from harrier.scheduler.kafkatriggers import KafkaTriggerSource
 from harrier.scheduler.partition import PartitionStatus, TriggerPartition
 from harrier.scheduler.records import CREATE_EXECUTION_SERDE
@@ -44,6 +43,7 @@ from harrier.scheduler.upstream import ACTIONABLE, peek_state, read_execution
 from harrier.topics.clients import create_admin, create_consumer, create_transactional_producer
 from harrier.topics.exceptions import DecodeError, ProducerFenced, TopicsError
 from harrier.topics.offsets import partition_offsets
+from harrier.topics.records import FLOW_RECORD
 from harrier.topics.serdes import decode_key
 from harrier.topics.specs import FLOWS_DELETE_RETENTION_MS, topic_name
 from harrier.topics.transactions import TransactionalProducer

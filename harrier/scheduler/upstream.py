@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from harrier.core.states import State, TERMINAL
+from harrier.core.states import TERMINAL, State
 from harrier.topics.serdes import ENVELOPE_VERSION, decode_envelope
 
 __all__ = ["ACTIONABLE", "ExecutionView", "peek_state", "read_execution"]
