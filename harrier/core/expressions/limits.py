@@ -102,10 +102,15 @@ def check_printed_size(value: object) -> None:
             total += 2 + len(item)
             stack.extend(item)
         else:
-            _check_data(item)
+            if type(item) not in _SCALARS:
+                _check_data(item)
             total += 8
         if total > limit:
             raise HarrierExpressionError(f"expression result is larger than {limit} characters")
+
+
+# Checked by type alone: the values a template yields most, in lists of up to a million.
+_SCALARS = frozenset({int, float, bool, type(None)})
 
 
 def _check_data(item: object) -> None:
