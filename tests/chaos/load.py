@@ -8,7 +8,6 @@ on the client side. Every id whose delivery the broker acknowledged is in ``acce
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 
@@ -17,19 +16,19 @@ from confluent_kafka import KafkaError, Message, Producer
 from harrier.core.messages import CreateExecution
 from harrier.topics.records import encode_command
 from harrier.topics.serdes import encode_key
+from tests.chaos.openloop import OpenLoop
 
 __all__ = ["Load"]
 
 
-class Load:
+class Load(OpenLoop):
     """Injects ``total`` executions of ``namespace/flow_id`` at ``rate`` per second in a thread."""
 
     def __init__(self, bootstrap: str, topic: str, namespace: str, flow_id: str, total: int, rate: float) -> None:
+        super().__init__(total, rate, "chaos-load")
         self._topic = topic
         self._namespace = namespace
         self._flow_id = flow_id
-        self.total = total
-        self._rate = rate
         self._producer = Producer({
             "bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True, "log_level": 2,
             "linger.ms": 5, "message.timeout.ms": 300_000, "compression.type": "lz4",
@@ -38,38 +37,26 @@ class Load:
         self.accepted: set[str] = set()
         self.rejected: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="chaos-load", daemon=True)
-        self.started_at = 0.0
-
-    def start(self) -> None:
-        self.started_at = time.monotonic()
-        self._thread.start()
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started_at
-
-    def done(self) -> bool:
-        return not self._thread.is_alive()
 
     def join(self, timeout_s: float) -> None:
         """Wait for the last send, then for every delivery report."""
         self._thread.join(timeout_s)
         self._producer.flush(timeout_s)
 
-    def _run(self) -> None:
-        interval = 1.0 / self._rate
-        for n in range(self.total):
-            due = self.started_at + n * interval
-            while (wait := due - time.monotonic()) > 0:
-                self._producer.poll(min(wait, 0.05))
-            execution_id = uuid.uuid4().hex
-            command = CreateExecution(
-                execution_id=execution_id, namespace=self._namespace, flow_id=self._flow_id,
-                labels={"chaos": "load"}, created_at=datetime.now(UTC),
-            )
-            self.sent.append(execution_id)
-            self._produce(execution_id, encode_command(command))
+    def _wait(self, seconds: float) -> None:
+        self._producer.poll(min(seconds, 0.05))
+
+    def _finish(self) -> None:
         self._producer.flush(300)
+
+    def _send(self, n: int) -> None:
+        execution_id = uuid.uuid4().hex
+        command = CreateExecution(
+            execution_id=execution_id, namespace=self._namespace, flow_id=self._flow_id,
+            labels={"chaos": "load"}, created_at=datetime.now(UTC),
+        )
+        self.sent.append(execution_id)
+        self._produce(execution_id, encode_command(command))
 
     def _produce(self, execution_id: str, value: bytes) -> None:
         def delivered(error: KafkaError | None, message: Message) -> None:

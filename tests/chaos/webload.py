@@ -24,6 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from tests.chaos.openloop import OpenLoop
+
 __all__ = ["REQUEST_LABEL", "WebLoad"]
 
 REQUEST_LABEL = "chaos-request"
@@ -34,15 +36,14 @@ _REQUEST_TIMEOUT_S = 30.0
 _RETRY_FOR_S = 90.0
 
 
-class WebLoad:
+class WebLoad(OpenLoop):
     """Sends ``total`` requests to the webserver at ``base_url`` at ``rate`` per second."""
 
     def __init__(self, base_url: str, namespace: str, webhook_flow: str, webhook_key: str, api_flow: str,
                  total: int, rate: float) -> None:
+        super().__init__(total, rate, "chaos-webload")
         self._webhook = f"{base_url}/api/v1/executions/webhook/{namespace}/{webhook_flow}/{webhook_key}"
         self._create = f"{base_url}/api/v1/executions/{namespace}/{api_flow}"
-        self.total = total
-        self._rate = rate
         self._client = httpx.Client(timeout=_REQUEST_TIMEOUT_S, limits=httpx.Limits(max_connections=64))
         self._pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="chaos-web")
         self._keys = uuid.uuid4().hex[:8]
@@ -56,8 +57,6 @@ class WebLoad:
         # answers for it (a 5xx is ``refused``), so nothing is rejected on the client side.
         self.rejected: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="chaos-webload", daemon=True)
-        self.started_at = 0.0
 
     @property
     def accepted(self) -> set[str]:
@@ -65,30 +64,15 @@ class WebLoad:
         with self._lock:
             return set(self.answered.values())
 
-    def start(self) -> None:
-        self.started_at = time.monotonic()
-        self._thread.start()
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started_at
-
-    def done(self) -> bool:
-        return not self._thread.is_alive()
-
     def join(self, timeout_s: float) -> None:
         """Wait for the last send, then for every answer (or its timeout)."""
         self._thread.join(timeout_s)
         self._pool.shutdown(wait=True)
         self._client.close()
 
-    def _run(self) -> None:
-        interval = 1.0 / self._rate
-        for n in range(self.total):
-            due = self.started_at + n * interval
-            if (wait := due - time.monotonic()) > 0:
-                time.sleep(wait)
-            self.sent.append(n)
-            self._pool.submit(self._request, n)
+    def _send(self, n: int) -> None:
+        self.sent.append(n)
+        self._pool.submit(self._request, n)
 
     def _request(self, n: int) -> None:
         headers = {"Idempotency-Key": f"chaos-{self._keys}-{n}"}
