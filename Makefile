@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 HARRIER := $(VENV)/bin/harrier
 
-.PHONY: install infra run stop test test-unit bench chaos down clean
+.PHONY: install infra run stop test test-unit bench chaos soak down clean
 
 UI_DIST := harrier/webserver/ui_dist
 
@@ -69,6 +69,11 @@ bench: infra
 # variant of each inside `make test` (tests/chaos/test_chaos.py).
 chaos: infra
 	$(PY) -m tests.chaos
+
+# No fault, a long steady load (10,000 executions through the webserver in 30 minutes, every
+# component up): each process's memory after the warm-up and at the end, each group's lag.
+soak: infra
+	$(PY) -m tests.chaos.soak
 
 down: stop
 	-$(HARRIER) infra down

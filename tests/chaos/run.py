@@ -105,6 +105,8 @@ class Faults:
 
     def __init__(self, run: _Run) -> None:
         self._run = run
+        self.bootstrap = run.bootstrap
+        self.prefix = run.prefix
         self.load = run.load
         self.components = run.components
         self.kafka = run.own_kafka
