@@ -7,7 +7,6 @@ iterable of them).
 
 from __future__ import annotations
 
-import difflib
 import logging
 import threading
 from collections.abc import Iterable
@@ -60,16 +59,22 @@ class Registry:
         return list(dict.fromkeys(self._types[family].values()))
 
     def suggest(self, name: str, family: Family = "task") -> str | None:
-        """The closest accepted name to a misspelt one, for 'did you mean ...?'."""
-        names = self._types[family]
-        matches = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
-        if not matches:
-            # Short names are compared too, so `io.kestra...log.Logg` suggests the Kestra alias.
-            tail = name.rsplit(".", 1)[-1]
-            by_tail = {n.rsplit(".", 1)[-1]: n for n in names if n.startswith(name.rsplit(".", 1)[0])}
-            close = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=0.6)
-            matches = [by_tail[close[0]]] if close else []
-        return matches[0] if matches else None
+        """The closest accepted name to a misspelt one, for 'did you mean ...?', or None.
+
+        Close means a few typing slips away (`_distance`), at most a third of the name's
+        last segment: a shared `io.kestra.plugin.core.` prefix makes unrelated names look
+        alike to a similarity ratio (`kv.Set` against `flow.Sleep`), not to a slip count.
+        """
+        wanted = name.lower()
+        budget = max(1, len(wanted.rsplit(".", 1)[-1]) // 3)
+        best: tuple[int, str] | None = None
+        for candidate in sorted(self._types[family]):
+            if abs(len(candidate) - len(wanted)) > budget:
+                continue
+            distance = _distance(wanted, candidate.lower())
+            if distance <= budget and (best is None or distance < best[0]):
+                best = (distance, candidate)
+        return best[1] if best else None
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
         """Register the types exposed by installed packages; a broken plugin is logged, not fatal."""
@@ -80,6 +85,21 @@ class Registry:
                     self.register(cls)
             except Exception:
                 _log.exception("could not load %s entry point %r", group, entry.name)
+
+
+def _distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) turning `a` into `b`."""
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        before, previous = previous, current
+    return previous[-1]
 
 
 def _family(cls: type[Plugin]) -> Family:
