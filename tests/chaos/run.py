@@ -8,6 +8,7 @@ until every accepted execution has ended (or the drain time is up) and audits.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -56,8 +57,16 @@ from tests.chaos.webload import REQUEST_LABEL, WebLoad
 
 __all__ = ["FULL", "QUICK", "Faults", "Size", "run_scenario", "run_scenarios"]
 
-# Where a run's own broker (cluster) listens, apart from the shared one on 9092.
+# Where a run's own broker (cluster) listens, apart from the session's: 19092 (one broker)
+# and 19192 (three) beside the default 9092, shifted by a tenth of the session's offset from
+# it, so sessions on 9192, 9292, ... (HARRIER_KAFKA_PORT) run their own brokers side by side.
 _OWN_KAFKA_PORTS = {1: 19092, 3: 19192}
+
+
+def _own_kafka_port(brokers: int) -> int:
+    shift = (int(os.environ.get("HARRIER_KAFKA_PORT", 9092)) - 9092) // 10
+    return _OWN_KAFKA_PORTS[brokers] + shift
+
 # The runs' own brokers start (and restart, in broker-restart) on a machine busy with the
 # other run: the client compiler alone starts a node in about 2/3 of the time (4.8 s against
 # 7.0 s on an idle box) at a cost in peak speed these small loads never reach.
@@ -159,7 +168,7 @@ class _Run:
         self.own_kafka: KafkaCluster | None = None
         if scenario.own_brokers:
             self.own_kafka = KafkaCluster(
-                Stack().home, _OWN_KAFKA_PORTS[scenario.own_brokers], scenario.own_brokers, java_options=_QUICK_START,
+                Stack().home, _own_kafka_port(scenario.own_brokers), scenario.own_brokers, java_options=_QUICK_START,
             )
             self.own_kafka.up()
             # Earlier runs' topics would make every restart of this broker load them again.
