@@ -25,8 +25,9 @@ from harrier.core.states import State
 
 __all__ = ["Attempt", "Execution", "StateChange", "TaskRun", "Timer", "TimerKind"]
 
-# "flow-timeout" belongs to the execution itself (no task run): the flow's `timeout`.
-TimerKind = Literal["retry", "pause", "timeout", "flow-timeout"]
+# "flow-timeout" and "sla" belong to the execution itself (no task run): the flow's `timeout`
+# and its MAX_DURATION slas.
+TimerKind = Literal["retry", "pause", "timeout", "flow-timeout", "sla"]
 
 
 class _Value(BaseModel):
@@ -110,6 +111,8 @@ class Timer(_Value):
     task_run_id: str | None = None
     attempt: int | None = None
     due: datetime
+    # Which of the flow's slas an "sla" timer checks.
+    sla_id: str | None = None
 
 
 class Execution(_Value):
@@ -132,6 +135,8 @@ class Execution(_Value):
     created_at: datetime
     ended_at: datetime | None = None
     error: str | None = None
+    # The state the execution will end in, known while its afterExecution tasks run.
+    outcome: State | None = None
     task_run_seq: int = 0
 
     # Lookup tables of the task runs, handed from one step to the next (never serialized).

@@ -14,7 +14,8 @@ from harrier.core.inputs import Input, InputType
 from harrier.core.models import Model
 from harrier.core.plugin_defaults import PluginDefault
 from harrier.core.properties import Duration, Id, Labels
-from harrier.core.tasks.base import AnyTask, Task
+from harrier.core.sla import SLA
+from harrier.core.tasks.base import AnyTask, Retry, Task
 from harrier.core.triggers import Trigger
 
 __all__ = ["Concurrency", "ConcurrencyBehavior", "Flow", "FlowOutput"]
@@ -54,6 +55,11 @@ class Flow(Model):
     QUEUED behind a concurrency limit does not count, paused time does); past it the
     execution is killed and ends FAILED, like Kestra's MAX_DURATION SLA with behavior FAIL
     (`harrier.core.transitions.flow_timeout`).
+
+    `afterExecution` tasks run once the execution's outcome is known (its tasks, errors and
+    finally done); they see that outcome as `execution.state` and cannot change it. `retry`
+    is the retry policy of every runnable task that has none of its own. `taskDefaults` is
+    the older name of `pluginDefaults`.
     """
 
     id: Id
@@ -66,11 +72,15 @@ class Flow(Model):
     tasks: list[AnyTask] = Field(min_length=1)
     errors: list[AnyTask] | None = None
     finally_: list[AnyTask] | None = Field(default=None, alias="finally")
+    after_execution: list[AnyTask] | None = None
     triggers: list[SerializeAsAny[Trigger]] | None = None
     outputs: list[FlowOutput] | None = None
     concurrency: Concurrency | None = None
     timeout: Duration | None = None
+    retry: Retry | None = None
+    sla: list[SLA] | None = None
     plugin_defaults: list[PluginDefault] | None = None
+    task_defaults: list[PluginDefault] | None = None
     disabled: bool = False
 
     _source: str | None = PrivateAttr(default=None)

@@ -12,7 +12,7 @@ from harrier.core.durations import is_template
 from harrier.core.exceptions import InputValidationError
 from harrier.core.input_values import InputType, check_input, coerce_input
 from harrier.core.models import Model
-from harrier.core.properties import Id
+from harrier.core.properties import InputId
 
 __all__ = ["Input", "InputType", "coerce_input", "coerce_inputs"]
 
@@ -36,7 +36,7 @@ _RULES: dict[str, frozenset[InputType]] = {
 class Input(Model):
     """One declared flow input."""
 
-    id: Id
+    id: InputId
     type: InputType
     description: str | None = None
     display_name: str | None = None
@@ -54,6 +54,18 @@ class Input(Model):
     after: str | None = None
     before: str | None = None
     depends_on: dict[str, Any] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deprecated_names(cls, data: Any) -> Any:
+        # Older Kestra flows name an input with `name` and declare a SELECT as `ENUM`.
+        if isinstance(data, dict) and ("name" in data or data.get("type") == "ENUM"):
+            data = dict(data)
+            if "name" in data and "id" not in data:
+                data["id"] = data.pop("name")
+            if data.get("type") == "ENUM":
+                data["type"] = "SELECT"
+        return data
 
     @model_validator(mode="after")
     def _check_rules(self) -> Input:
@@ -83,11 +95,12 @@ def coerce_inputs(inputs: list[Input], supplied: Mapping[str, Any]) -> dict[str,
 
     Missing values take the input's defaults. Every bad value is reported at once, each
     message naming the input and the rule it broke. Undeclared names are dropped, as Kestra does.
+    An input whose id holds dots is nested (`a.b` is `inputs.a.b`), as Kestra nests it.
     """
     result: dict[str, Any] = {}
     problems: list[str] = []
     for declared in inputs:
-        value = supplied.get(declared.id)
+        value = _supplied(supplied, declared.id)
         if value is None or value == "" and declared.type is not _T.STRING:
             value = declared.defaults
         if value is None:
@@ -102,4 +115,30 @@ def coerce_inputs(inputs: list[Input], supplied: Mapping[str, Any]) -> dict[str,
             problems.append(f"input {declared.id!r}: {exc}")
     if problems:
         raise InputValidationError(problems)
-    return result
+    return _nested(result) if any("." in key for key in result) else result
+
+
+def _supplied(supplied: Mapping[str, Any], input_id: str) -> Any:
+    """The value given for `input_id`: by its flat id, or already nested by its dots."""
+    if input_id in supplied or "." not in input_id:
+        return supplied.get(input_id)
+    node: Any = supplied
+    for part in input_id.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _nested(flat: dict[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, last = key.split(".")
+        node = nested
+        for part in parents:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[last] = value
+    return nested

@@ -69,6 +69,8 @@ class ParentRef(Message):
     task_run_id: str
     namespace: str
     flow_id: str
+    # The Subflow's deprecated `outputs`: templates the child renders when it ends.
+    outputs: dict[str, Any] | None = None
 
 
 class CreateExecution(Message):

@@ -14,7 +14,7 @@ from typing import Any
 from harrier.core.models import Model
 from harrier.core.tasks.base import Plugin
 
-__all__ = ["PluginDefault", "apply_defaults", "defaults_in"]
+__all__ = ["PluginDefault", "apply_defaults", "defaults_in", "defaults_key"]
 
 
 class PluginDefault(Model):
@@ -25,10 +25,18 @@ class PluginDefault(Model):
     forced: bool = False
 
 
+def defaults_key(flow_data: Any) -> str:
+    """Where a raw flow keeps its defaults: `pluginDefaults`, or `taskDefaults`, the older
+    name, when only that one is there."""
+    if isinstance(flow_data, dict) and "pluginDefaults" not in flow_data and "taskDefaults" in flow_data:
+        return "taskDefaults"
+    return "pluginDefaults"
+
+
 def defaults_in(flow_data: Any) -> list[tuple[int, PluginDefault]]:
-    """The well-formed `pluginDefaults` entries of a raw flow with their index (the Flow model
-    reports the malformed ones)."""
-    entries = flow_data.get("pluginDefaults") if isinstance(flow_data, dict) else None
+    """The well-formed defaults entries of a raw flow (see `defaults_key`) with their index
+    (the Flow model reports the malformed ones)."""
+    entries = flow_data.get(defaults_key(flow_data)) if isinstance(flow_data, dict) else None
     result: list[tuple[int, PluginDefault]] = []
     for i, entry in enumerate(entries if isinstance(entries, list) else ()):
         if isinstance(entry, dict) and isinstance(entry.get("type"), str) and isinstance(entry.get("values"), dict):

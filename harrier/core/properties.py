@@ -27,12 +27,15 @@ __all__ = [
     "DynStr",
     "Duration",
     "Id",
+    "InputId",
     "Labels",
     "describe",
     "normalize_labels",
 ]
 
 _ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$")
+# Input ids may hold dots: Kestra nests `a.b` under `inputs.a.b`.
+_INPUT_ID = re.compile(r"^[a-zA-Z0-9][.a-zA-Z0-9_-]*$")
 
 
 def describe(value: object) -> str:
@@ -122,15 +125,17 @@ def _duration(value: Any) -> timedelta:
         raise PydanticCustomError("harrier_duration", str(exc)) from None
 
 
-def _id(value: Any) -> str:
-    if not isinstance(value, str):
-        raise PydanticCustomError("harrier_id", "expected an id string, got {got}", {"got": describe(value)})
-    if not _ID.match(value) or len(value) > 100:
-        raise PydanticCustomError(
-            "harrier_id",
-            f"invalid id {value!r}: use letters, digits, '_' and '-', starting with a letter or digit",
-        )
-    return value
+def _id_check(pattern: re.Pattern[str], allowed: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise PydanticCustomError("harrier_id", "expected an id string, got {got}", {"got": describe(value)})
+        if not pattern.match(value) or len(value) > 100:
+            raise PydanticCustomError(
+                "harrier_id", f"invalid id {value!r}: use {allowed}, starting with a letter or digit"
+            )
+        return value
+
+    return check
 
 
 DynInt = Annotated[int | str, _dynamic("an integer or an expression", _int)]
@@ -146,7 +151,8 @@ def _dump_duration(value: timedelta | str) -> str:
 _DURATION_JSON = PlainSerializer(_dump_duration, return_type=str, when_used="json")
 DynDuration = Annotated[timedelta | str, PlainValidator(lambda v: v if is_template(v) else _duration(v)), _DURATION_JSON]
 Duration = Annotated[timedelta, PlainValidator(_duration), _DURATION_JSON]
-Id = Annotated[str, PlainValidator(_id)]
+Id = Annotated[str, PlainValidator(_id_check(_ID, "letters, digits, '_' and '-'"))]
+InputId = Annotated[str, PlainValidator(_id_check(_INPUT_ID, "letters, digits, '.', '_' and '-'"))]
 
 
 def normalize_labels(value: Any) -> dict[str, str]:

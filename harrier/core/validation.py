@@ -20,7 +20,7 @@ from harrier.core.exceptions import FlowValidationError, HarrierExpressionError,
 from harrier.core.expressions.render import check_syntax
 from harrier.core.flows import Flow
 from harrier.core.parsing import Document, Path, format_path, load_document
-from harrier.core.plugin_defaults import apply_defaults, defaults_in
+from harrier.core.plugin_defaults import apply_defaults, defaults_in, defaults_key
 from harrier.core.properties import describe
 from harrier.core.registry import Family, Registry, default_registry
 from harrier.core.tasks.base import Plugin, Task
@@ -55,6 +55,7 @@ class _Collector:
         self.problems: list[Problem] = list(document.problems)
         self.task_ids: dict[str, Path] = {}
         self.defaults = defaults_in(document.data)
+        self.defaults_key = defaults_key(document.data)
 
     def blame_defaults(self, first: int, path: Path, origins: dict[str, int]) -> None:
         """Point problems in properties set by `pluginDefaults` at the default that set them."""
@@ -63,8 +64,8 @@ class _Collector:
             for key, index in origins.items():
                 where = format_path((*path, key))
                 if problem.path == where or problem.path.startswith((where + ".", where + "[")):
-                    line, column = self.document.marks.of_key(("pluginDefaults", index, "values", key))
-                    message = f"{problem.message} (set by pluginDefaults[{index}])"
+                    line, column = self.document.marks.of_key((self.defaults_key, index, "values", key))
+                    message = f"{problem.message} (set by {self.defaults_key}[{index}])"
                     self.problems[i] = Problem(problem.file, line, column, problem.path, message)
                     break
 

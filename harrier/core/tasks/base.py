@@ -96,6 +96,8 @@ class Task(Plugin):
     retry: Retry | None = None
     timeout: DynDuration | None = None
     allow_failure: bool = False
+    # A WARNING end counts as SUCCESS (Kestra's `allowWarning`).
+    allow_warning: bool = False
     run_if: DynBool | None = None
     log_level: LogLevel | None = None
     log_to_file: bool = False

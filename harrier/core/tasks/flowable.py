@@ -22,11 +22,13 @@ _LEGACY = "io.kestra.core.tasks.flows."
 
 
 class Flowable(Task):
-    """Base of flowable tasks; `errors` run when a child fails."""
+    """Base of flowable tasks; `errors` run when a child fails, `finally` after the children
+    whatever their outcome."""
 
     kind: ClassVar[TaskKind] = TaskKind.FLOWABLE
 
     errors: list[AnyTask] | None = None
+    finally_: list[AnyTask] | None = Field(default=None, alias="finally")
 
 
 class If(Flowable):
@@ -49,6 +51,14 @@ class Switch(Flowable):
     value: DynStr
     cases: dict[str, list[AnyTask]] | None = None
     defaults: list[AnyTask] | None = None
+
+    @field_validator("cases", mode="before")
+    @classmethod
+    def _text_keys(cls, value: Any) -> Any:
+        # YAML reads `1:` and `true:` as an integer and a boolean; the rendered value is text.
+        if isinstance(value, dict):
+            return {k if isinstance(k, str) else str(k).lower() if isinstance(k, bool) else str(k): v for k, v in value.items()}
+        return value
 
 
 class ForEach(Flowable):
@@ -165,7 +175,8 @@ class Dag(Flowable):
 
 
 class Pause(Flowable):
-    """Pause the execution until resumed, or until `pauseDuration` elapses."""
+    """Pause the execution until resumed, or until `pauseDuration` elapses; then run `tasks`
+    (deprecated in Kestra, still accepted) in order, if any."""
 
     type_name: ClassVar[str] = "Pause"
     type_aliases: ClassVar[tuple[str, ...]] = (_CORE + "Pause", _LEGACY + "Pause")
@@ -174,13 +185,15 @@ class Pause(Flowable):
     delay: DynDuration | None = None
     behavior: Literal["RESUME", "WARN", "CANCEL", "FAIL"] = "RESUME"
     on_resume: list[Input] | None = None
+    tasks: list[AnyTask] | None = None
 
 
 class Subflow(Flowable):
     """Start an execution of another flow, optionally waiting for it and taking its outcome."""
 
     type_name: ClassVar[str] = "Subflow"
-    type_aliases: ClassVar[tuple[str, ...]] = (_CORE + "Subflow", _LEGACY + "Subflow")
+    # `io.kestra.core.tasks.flows.Flow` is the name Kestra used before Subflow.
+    type_aliases: ClassVar[tuple[str, ...]] = (_CORE + "Subflow", _LEGACY + "Subflow", _LEGACY + "Flow")
 
     namespace: DynStr
     flow_id: DynStr
@@ -191,6 +204,9 @@ class Subflow(Flowable):
     inherit_labels: bool = False
     revision: int | None = None
     schedule_date: DynStr | None = None
+    # Deprecated in Kestra for the child's flow outputs: rendered in the child's context when
+    # it ends, they become this task run's `outputs.outputs`.
+    outputs: dict[str, Any] | None = None
 
 
 def _find_cycle(ids: list[str], edges: dict[str, list[str]]) -> list[str] | None:

@@ -14,7 +14,8 @@ class Request(Task):
     """Send an HTTP request to `uri`; outputs carry the status code, headers and body."""
 
     type_name: ClassVar[str] = "Request"
-    type_aliases: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.http.Request",)
+    # `io.kestra.plugin.fs.http.Request` is where Kestra kept it before the core plugin.
+    type_aliases: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.http.Request", "io.kestra.plugin.fs.http.Request")
 
     uri: DynStr
     method: DynStr = "GET"

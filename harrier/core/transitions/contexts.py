@@ -69,7 +69,10 @@ def _parents(run: Run, tr: TaskRun) -> list[dict[str, Any]]:
 def context_for(run: Run, tr: TaskRun | None, task: Task | None, needs: Needs) -> dict[str, Any]:
     """The variables to render `task`'s templates for task run `tr` (None: flow level)."""
     ex = run.execution
-    execution = {"id": ex.id, "originalId": ex.id, "startDate": ex.created_at.isoformat(), "state": str(run.state)}
+    # While afterExecution tasks run, the execution's state is the outcome they report on.
+    outcome = run.fields["outcome"] if "outcome" in run.fields else ex.outcome
+    state = str(outcome or run.state)
+    execution = {"id": ex.id, "originalId": ex.id, "startDate": ex.created_at.isoformat(), "state": state}
     outputs = outputs_for(run, needs) if "outputs" in needs.roots else None
     taskrun = None
     parents: list[dict[str, Any]] = []
@@ -110,11 +113,13 @@ def worker_context(run: Run, tr: TaskRun, task: Task) -> dict[str, Any]:
     return context
 
 
-def render_for(run: Run, tr: TaskRun | None, task: Task | None, value: Any, where: str) -> Any:
-    """Render one property of `task` for `tr`; HarrierExpressionError names `where`."""
+def render_for(run: Run, tr: TaskRun | None, task: Task | None, value: Any, where: str, needs: Needs | None = None) -> Any:
+    """Render one property of `task` for `tr` (with what `needs` names, by default what the
+    task's templates, or for None the flow's outputs, read); HarrierExpressionError names `where`."""
     if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
         return value
-    needs = run.plan.needs(task) if task is not None else run.plan.output_needs
+    if needs is None:
+        needs = run.plan.needs(task) if task is not None else run.plan.output_needs
     # SECRET inputs are sealed in the execution; a worker task's context keeps them so.
     try:
         context = reveal_inputs(context_for(run, tr, task, needs))

@@ -4,8 +4,10 @@ Everything happens inside one step. When a task run ends, its parent is marked d
 `settle` evaluates dirty parents until nothing more can start, which may end the parent in
 turn, up to the execution itself. Flowables (If, Switch, ForEach, Parallel, Sequential,
 AllowFailure, Dag) start their children right away; Pause and Subflow wait for an event.
-A flowable's own `errors` run when its main tasks failed, its `finally` (when the model
-has one) after them; the flow's `errors` and `finally` work the same way at the top level.
+A flowable's own `errors` run when its main tasks failed, its `finally` after them; the
+flow's `errors` and `finally` work the same way at the top level, followed by its
+`afterExecution` tasks, whose failure does not change the outcome. A Pause with `tasks` runs
+them once it is resumed.
 """
 
 from __future__ import annotations
@@ -18,17 +20,20 @@ from pydantic_core import to_jsonable_python
 from harrier.core.concurrency import ExecutionReleased
 from harrier.core.exceptions import HarrierExpressionError
 from harrier.core.executions import StateChange, TaskRun
+from harrier.core.expressions.render import render_value
 from harrier.core.flows import Flow
 from harrier.core.messages import SubflowEnded
 from harrier.core.states import State
 from harrier.core.tasks.base import LogLevel, Task
 from harrier.core.tasks.flowable import AllowFailure, Dag, ForEach, Parallel, Pause, Subflow
-from harrier.core.transitions.contexts import render_for
+from harrier.core.transitions.contexts import context_for, render_for
 from harrier.core.transitions.flowables import decide, sequence
 from harrier.core.transitions.foreach import decide_for_each
 from harrier.core.transitions.initializers import initialize
 from harrier.core.transitions.moves import dispatch, fail, finish
+from harrier.core.transitions.needs import needs_of
 from harrier.core.transitions.run import Run
+from harrier.core.transitions.slas import assertion_outcome
 from harrier.core.transitions.values import as_count, truthy
 
 __all__ = ["end_execution", "evaluate", "settle", "start"]
@@ -120,22 +125,22 @@ def evaluate(run: Run, parent_id: str | None) -> None:
         if tr is None or tr.state is not State.RUNNING:
             return
         task = run.plan.task(tr.task_id)
-        if not task.is_flowable or isinstance(task, (Pause, Subflow)):
+        if not task.is_flowable or isinstance(task, Subflow) or isinstance(task, Pause) and not task.tasks:
             return
     branch = run.plan.branch
     finally_tasks = getattr(task, "finally_", None)
     error_tasks: Sequence[Task] | None = getattr(task, "errors", None)
-    has_side = bool(error_tasks or finally_tasks)
+    after_tasks = run.flow.after_execution if tr is None else None
+    has_side = bool(error_tasks or finally_tasks or after_tasks)
     is_for_each = isinstance(task, ForEach)
     while True:
-        errors: list[TaskRun] = []
-        final: list[TaskRun] = []
+        sides: dict[str, list[TaskRun]] = {"errors": [], "finally": [], "afterExecution": []}
         if has_side:
             main: list[TaskRun] = []
             side_ids = run.plan.side_ids
             for child in run.children(parent_id):
                 if child.task_id in side_ids:
-                    (errors if branch(child.task_id) == "errors" else final).append(child)
+                    sides[branch(child.task_id)].append(child)
                 else:
                     main.append(child)
         elif is_for_each:
@@ -162,26 +167,35 @@ def evaluate(run: Run, parent_id: str | None) -> None:
             continue
         state = decision.outcome
         if state is State.FAILED and error_tasks:
-            started, done = _side(run, tr, error_tasks, errors)
+            started, done = _side(run, tr, error_tasks, sides["errors"])
             if started:
                 continue
             if done is None:
                 return
         if finally_tasks:
-            started, done = _side(run, tr, finally_tasks, final)
+            started, done = _side(run, tr, finally_tasks, sides["finally"])
             if started:
                 continue
             if done is None:
                 return
             if done is State.FAILED:
                 state = State.FAILED
+        if after_tasks:
+            # The outcome is known: afterExecution tasks see it and cannot change it.
+            run.fields["outcome"] = state
+            started, done = _side(run, tr, after_tasks, sides["afterExecution"])
+            if started:
+                continue
+            if done is None:
+                return
         _complete(run, tr, task, state)
         return
 
 
 def _complete(run: Run, tr: TaskRun | None, task: Any, state: State) -> None:
     if tr is None:
-        if state is State.FAILED:
+        state = assertion_outcome(run, state)
+        if state is State.FAILED and "error" not in run.fields:
             # Name the first task that failed, so the snapshot says why at a glance.
             failed = next((r for r in run.runs if r.state is State.FAILED and r.error), None)
             if failed is not None:
@@ -215,15 +229,31 @@ def end_execution(run: Run, state: State) -> None:
         run.admissions.append(ExecutionReleased(flow_uid=flow.uid, execution_id=run.execution.id))
     parent = run.execution.parent
     if parent is not None:
+        reported = outputs or {}
+        if parent.outputs and state in (State.SUCCESS, State.WARNING):
+            reported = {**reported, **_parent_outputs(run, parent.outputs)}
         run.commands.append(
             SubflowEnded(
                 execution_id=parent.execution_id,
                 task_run_id=parent.task_run_id,
                 child_execution_id=run.execution.id,
                 state=state,
-                outputs=outputs or {},
+                outputs=reported,
             )
         )
+
+
+def _parent_outputs(run: Run, templates: dict[str, Any]) -> dict[str, Any]:
+    """The parent Subflow's deprecated `outputs`, rendered in this (the child's) context; one
+    that does not render is logged and left out."""
+    context = context_for(run, None, None, needs_of([templates]))
+    rendered: dict[str, Any] = {}
+    for key, template in templates.items():
+        try:
+            rendered[key] = to_jsonable_python(render_value(template, context, f"subflow outputs.{key}"))
+        except HarrierExpressionError as exc:
+            run.log(LogLevel.WARN, str(exc))
+    return rendered
 
 
 def settle(run: Run) -> None:

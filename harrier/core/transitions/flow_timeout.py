@@ -15,6 +15,7 @@ from harrier.core.durations import format_duration
 from harrier.core.executions import TimerKind
 from harrier.core.states import State
 from harrier.core.transitions.run import Run
+from harrier.core.transitions.slas import arm_slas
 
 __all__ = ["FLOW_TIMEOUT", "flow_timeout_error", "start_running"]
 
@@ -22,14 +23,16 @@ FLOW_TIMEOUT: TimerKind = "flow-timeout"
 
 
 def start_running(run: Run) -> None:
-    """Move the execution to RUNNING and arm the flow's timeout from now."""
+    """Move the execution to RUNNING and arm the flow's timeout and MAX_DURATION slas from now."""
     run.move(State.RUNNING)
     timeout = run.flow.timeout
-    if timeout is None:
+    if timeout is None and not run.flow.sla:
         return
     # A restart starts the clock again: never keep a deadline from an earlier run.
     run.disarm(None)
-    run.arm(FLOW_TIMEOUT, None, run.now + timeout)
+    if timeout is not None:
+        run.arm(FLOW_TIMEOUT, None, run.now + timeout)
+    arm_slas(run)
 
 
 def flow_timeout_error(run: Run) -> str:

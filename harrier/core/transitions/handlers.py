@@ -6,6 +6,7 @@ reason it dropped it (a duplicate or late result, a command that does not apply 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from harrier.core.concurrency import AdmissionDecision, request_for
 from harrier.core.durations import format_duration
@@ -14,14 +15,17 @@ from harrier.core.executions import TaskRun
 from harrier.core.inputs import coerce_inputs
 from harrier.core.messages import KillExecution, ResumeExecution, SubflowEnded, WorkerControl, WorkerResult
 from harrier.core.states import State
-from harrier.core.tasks.base import LogLevel
+from harrier.core.tasks.base import LogLevel, Task
 from harrier.core.tasks.flowable import Pause, Subflow
 from harrier.core.transitions.contexts import render_for
 from harrier.core.transitions.engine import end_execution
 from harrier.core.transitions.flow_timeout import FLOW_TIMEOUT, flow_timeout_error, start_running
 from harrier.core.transitions.flowables import FAILED_LIKE
 from harrier.core.transitions.moves import child_execution_id, dispatch, fail, fail_attempt, finish
+from harrier.core.transitions.plans import SIDE_BRANCHES
+from harrier.core.transitions.retries import retry_of
 from harrier.core.transitions.run import Run
+from harrier.core.transitions.slas import SLA_TIMER, max_duration_reason, violate
 from harrier.core.transitions.values import truthy
 
 __all__ = [
@@ -53,7 +57,8 @@ def on_worker_result(run: Run, result: WorkerResult) -> str | None:
     task = run.plan.task(tr.task_id)
     if result.state in (State.SUCCESS, State.WARNING):
         state = result.state
-        if state is State.SUCCESS and len(tr.attempts) > 1 and task.retry is not None and task.retry.warning_on_retry:
+        retry = retry_of(task, run.flow) if len(tr.attempts) > 1 else None
+        if state is State.SUCCESS and retry is not None and retry.warning_on_retry:
             state = State.WARNING
         finish(run, tr, state, outputs=result.outputs or None)
     else:
@@ -66,7 +71,8 @@ def on_worker_result(run: Run, result: WorkerResult) -> str | None:
 
 def on_timers(run: Run) -> str | None:
     """Fire every timer due at `run.now`, in due order: retries start, pauses end, task
-    timeouts fail attempts, and the flow's timeout stops the whole execution."""
+    timeouts fail attempts, and the flow's timeout or a violated MAX_DURATION sla stops the
+    whole execution."""
     due = sorted((t for t in run.timers if t.due <= run.now), key=lambda t: t.due)
     if not due:
         return "no timer is due"
@@ -79,6 +85,14 @@ def on_timers(run: Run) -> str | None:
                 _expire(run)
                 # Everything is stopped: the timers due after this one have nothing left to act on.
                 return None
+            continue
+        if timer.kind == SLA_TIMER:
+            sla = next((s for s in run.flow.sla or () if s.id == timer.sla_id), None)
+            if sla is not None and run.state in (State.RUNNING, State.PAUSED):
+                end = violate(run, sla, max_duration_reason(sla))
+                if end is not None:
+                    terminate(run, end)
+                    return None
             continue
         tr = run.get(timer.task_run_id) if timer.task_run_id is not None else None
         if tr is None or tr.state.terminal:
@@ -117,7 +131,7 @@ def _expire(run: Run) -> None:
 
 def _end_pause(run: Run, tr: TaskRun, task: Pause) -> None:
     if task.behavior == "RESUME":
-        finish(run, tr, State.SUCCESS)
+        _resume_pause(run, tr, task)
     elif task.behavior == "WARN":
         finish(run, tr, State.WARNING)
     elif task.behavior == "FAIL":
@@ -146,6 +160,15 @@ def terminate(run: Run, final: State) -> None:
         run.put(tr.moved(State.KILLED, run.now, attempts=attempts))
     run.dirty.clear()
     end_execution(run, final)
+
+
+def _resume_pause(run: Run, tr: TaskRun, task: Task, outputs: dict[str, Any] | None = None) -> None:
+    """End a Pause as resumed; one with `tasks` (Kestra's deprecated form) runs them first."""
+    if isinstance(task, Pause) and task.tasks:
+        run.put(tr.moved(State.RUNNING, run.now, outputs=outputs))
+        run.dirty.append(tr.id)
+    else:
+        finish(run, tr, State.SUCCESS, outputs=outputs)
 
 
 def on_admission(run: Run, decision: AdmissionDecision) -> str | None:
@@ -191,7 +214,7 @@ def on_resume(run: Run, command: ResumeExecution) -> str | None:
                 return f"resume inputs of {task.id}: {exc}"
         ended.append((tr, outputs))
     for tr, outputs in ended:
-        finish(run, tr, State.SUCCESS, outputs=outputs)
+        _resume_pause(run, tr, run.plan.task(tr.task_id), outputs)
     run.log(LogLevel.INFO, "resumed")
     return None
 
@@ -246,7 +269,7 @@ def on_restart(run: Run) -> str | None:
     """
     if run.state not in (State.FAILED, State.KILLED):
         return f"execution {run.execution.id} is {run.state}; only FAILED or KILLED executions restart"
-    run.fields.update(ended_at=None, error=None, outputs=None)
+    run.fields.update(ended_at=None, error=None, outputs=None, outcome=None)
     if run.flow.concurrency is not None:
         # A restarted execution counts against the flow's limit again: it waits for admission.
         run.move(State.QUEUED)
@@ -264,7 +287,7 @@ def restart_failed(run: Run) -> None:
     side = {
         tr.id
         for tr in run.runs
-        if branch(tr.task_id) in ("errors", "finally") and _failed_scope(run, tr.parent_task_run_id)
+        if branch(tr.task_id) in SIDE_BRANCHES and _failed_scope(run, tr.parent_task_run_id)
     }
     if side:
         run.remove(_subtree(run, side))

@@ -14,7 +14,7 @@ from harrier.core.messages import WorkerTask
 from harrier.core.states import State
 from harrier.core.tasks.base import LogLevel, Task
 from harrier.core.transitions.contexts import render_for, worker_context
-from harrier.core.transitions.retries import retry_delay
+from harrier.core.transitions.retries import retry_delay, retry_of
 from harrier.core.transitions.run import Run
 from harrier.core.transitions.values import as_duration
 
@@ -27,7 +27,10 @@ def child_execution_id(tr: TaskRun) -> str:
 
 
 def finish(run: Run, tr: TaskRun, state: State, **changes: Any) -> TaskRun:
-    """End `tr` in `state` and mark its parent for evaluation."""
+    """End `tr` in `state` (WARNING counts as SUCCESS when its task has `allowWarning`) and
+    mark its parent for evaluation."""
+    if state is State.WARNING and run.plan.task(tr.task_id).allow_warning:
+        state = State.SUCCESS
     run.disarm(tr.id)
     tr = run.put(tr.moved(state, run.now, **changes))
     run.mark(tr)
@@ -51,7 +54,7 @@ def fail_attempt(run: Run, tr: TaskRun, task: Task, error: str, *, logged: bool 
 
     ``logged`` as for ``fail``; the retry line then leaves the error out too.
     """
-    delay = retry_delay(task.retry, tr, run.now)
+    delay = retry_delay(retry_of(task, run.flow), tr, run.now)
     if delay is None:
         return fail(run, tr, error, task, logged=logged)
     why = "" if logged else f": {error}"

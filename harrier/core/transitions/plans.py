@@ -20,9 +20,11 @@ from harrier.core.tasks.flowable import Pause
 from harrier.core.transitions.needs import Needs, needs_of
 from harrier.core.tree import FlowIndex, task_fields
 
-__all__ = ["FlowPlan", "plan_for"]
+__all__ = ["SIDE_BRANCHES", "FlowPlan", "plan_for"]
 
 _MAX_PLANS = 512
+# The lists a flowable (or the flow) runs beside its main tasks.
+SIDE_BRANCHES = ("errors", "finally", "afterExecution")
 
 
 class FlowPlan:
@@ -41,7 +43,7 @@ class FlowPlan:
         self._needs: dict[str, Needs] = {}
         self.output_needs = needs_of(o.value for o in flow.outputs or ())
         nodes = [self.index.node(task_id) for task_id in self.index.ids()]
-        self.side_ids = frozenset(n.task.id for n in nodes if n.branch in ("errors", "finally"))
+        self.side_ids = frozenset(n.task.id for n in nodes if n.branch in SIDE_BRANCHES)
         self.has_pause = any(isinstance(n.task, Pause) for n in nodes)
 
     def task(self, task_id: str) -> Task:

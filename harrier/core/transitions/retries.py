@@ -5,6 +5,10 @@ bounds the time from the first attempt's start to the next attempt's start. Expo
 waits `interval * delayFactor^(n-1)` (factor 2 by default) capped at `maxInterval`; random
 waits between `minInterval` and `maxInterval`, drawn from a hash of the task run id and the
 attempt number so that replaying a step gives the same wait.
+
+A flow's `retry` stands in for the policy of each runnable task that has none. Its
+`behavior` CREATE_NEW_EXECUTION is read as RETRY_FAILED_TASK: the failed task gets a new
+attempt in the same execution.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import hashlib
 from datetime import datetime, timedelta
 
 from harrier.core.executions import TaskRun
-from harrier.core.tasks.base import Retry
+from harrier.core.flows import Flow
+from harrier.core.tasks.base import Retry, Task
 
-__all__ = ["DEFAULT_DELAY_FACTOR", "retry_delay"]
+__all__ = ["DEFAULT_DELAY_FACTOR", "retry_delay", "retry_of"]
 
 DEFAULT_DELAY_FACTOR = 2.0
 
@@ -23,6 +28,13 @@ DEFAULT_DELAY_FACTOR = 2.0
 def _fraction(seed: str) -> float:
     digest = hashlib.blake2b(seed.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
+
+
+def retry_of(task: Task, flow: Flow) -> Retry | None:
+    """The retry policy of `task`: its own, else (for a runnable task) the flow's."""
+    if task.retry is not None or task.is_flowable:
+        return task.retry
+    return flow.retry
 
 
 def retry_delay(retry: Retry | None, tr: TaskRun, now: datetime) -> timedelta | None:

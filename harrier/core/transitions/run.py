@@ -192,9 +192,11 @@ class Run:
 
     # Timers ----------------------------------------------------------------------------
 
-    def arm(self, kind: TimerKind, task_run_id: str | None, due: datetime, attempt: int | None = None) -> None:
+    def arm(
+        self, kind: TimerKind, task_run_id: str | None, due: datetime, attempt: int | None = None, sla_id: str | None = None
+    ) -> None:
         """Add a timer (of a task run, or of the execution itself for None)."""
-        self.timers.append(Timer(kind=kind, task_run_id=task_run_id, attempt=attempt, due=due))
+        self.timers.append(Timer(kind=kind, task_run_id=task_run_id, attempt=attempt, due=due, sla_id=sla_id))
 
     def disarm(self, task_run_id: str | None) -> None:
         """Drop every timer of a task run (of the execution itself for None)."""

@@ -1,0 +1,247 @@
+"""Flow and task properties Kestra accepts, and the deprecated forms still seen in real flows:
+flow-level `retry`, `allowWarning`, `finally` on flowables, `afterExecution`, `sla`,
+`Pause.tasks`, input `name`/`ENUM`/dotted ids, `taskDefaults`, `Subflow.outputs`, the old
+type names, and Switch cases written as integers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from harrier.core import parse_flow
+from harrier.core.messages import ResumeExecution
+from harrier.core.states import State
+from harrier.core.transitions.simulation import Outcome, Simulation
+
+HEADER = "id: f\nnamespace: test\n"
+
+
+def fails(*task_ids: str):
+    def worker(task):
+        return Outcome(State.FAILED, error="boom") if task.task_id in task_ids else Outcome()
+
+    return worker
+
+
+def test_flow_retry_stands_in_for_a_task_without_its_own(flow) -> None:
+    f = flow(HEADER + """
+retry: {type: constant, interval: PT1S, maxAttempts: 3}
+tasks:
+  - {id: flaky, type: Log, message: x}
+  - {id: once, type: Log, message: y, retry: {type: constant, interval: PT1S, maxAttempts: 1}}
+""")
+    attempts: dict[str, int] = {}
+
+    def worker(task):
+        attempts[task.task_id] = task.attempt
+        return Outcome(State.FAILED, error="boom") if task.attempt < 3 else Outcome()
+
+    sim = Simulation([f], worker)
+    sim.create(f)
+    sim.run()
+    # flaky: two failures, success on the third attempt (the flow's policy); once: its own
+    # policy allows one attempt, so the execution fails there.
+    assert attempts == {"flaky": 3, "once": 1}
+    assert sim.execution().state is State.FAILED
+
+
+def test_allow_warning_turns_a_warning_into_success(flow) -> None:
+    f = flow(HEADER + """
+tasks:
+  - {id: warned, type: Log, message: x, allowWarning: true}
+  - {id: plain, type: Log, message: y}
+""")
+    sim = Simulation([f], lambda task: Outcome(State.WARNING))
+    sim.create(f)
+    sim.run()
+    assert sim.states() == {"warned": [State.SUCCESS], "plain": [State.WARNING]}
+    assert sim.execution().state is State.WARNING
+
+
+def test_finally_on_a_flowable_runs_after_its_tasks_whatever_their_outcome(flow) -> None:
+    f = flow(HEADER + """
+tasks:
+  - id: seq
+    type: Sequential
+    tasks: [{id: bad, type: Log, message: x}]
+    errors: [{id: handler, type: Log, message: e}]
+    finally: [{id: cleanup, type: Log, message: f}]
+  - {id: after, type: Log, message: never}
+""")
+    sim = Simulation([f], fails("bad"))
+    sim.create(f)
+    sim.run()
+    assert sim.ran() == ["bad", "handler", "cleanup"]
+    assert sim.states()["seq"] == [State.FAILED]
+    assert sim.execution().state is State.FAILED
+
+
+def test_after_execution_sees_the_outcome_and_cannot_change_it(flow) -> None:
+    f = flow(HEADER + """
+tasks:
+  - {id: bad, type: Log, message: x}
+afterExecution:
+  - {id: on-success, type: Log, message: ok, runIf: "{{ execution.state == 'SUCCESS' }}"}
+  - {id: on-failure, type: Log, message: "{{ execution.state }}", runIf: "{{ execution.state == 'FAILED' }}"}
+  - {id: broken, type: Log, message: x}
+""")
+    sim = Simulation([f], fails("bad", "broken"))
+    sim.create(f)
+    sim.run()
+    ex = sim.execution()
+    assert sim.ran() == ["bad", "on-failure", "broken"]
+    assert [t.task["message"] for t in sim.worker_tasks if t.task_id == "on-failure"] == ["{{ execution.state }}"]
+    assert next(t for t in sim.worker_tasks if t.task_id == "on-failure").context["execution"]["state"] == "FAILED"
+    assert ex.state is State.FAILED and ex.error == "task bad failed: boom"
+
+    ok = Simulation([f], fails("broken"))
+    ok.create(f)
+    ok.run()
+    # The afterExecution task failed, yet the execution ends in the outcome of its tasks.
+    assert ok.ran() == ["bad", "on-success", "broken"]
+    assert ok.execution().state is State.SUCCESS
+
+
+def test_sla_max_duration_fails_a_slow_execution_and_adds_its_labels(flow) -> None:
+    f = flow(HEADER + """
+sla:
+  - {id: quick, type: MAX_DURATION, behavior: FAIL, duration: PT10S, labels: {sla: missed}}
+tasks:
+  - {id: slow, type: Sleep, duration: PT1M}
+""")
+    sim = Simulation([f], lambda task: None)
+    sim.create(f)
+    sim.run()
+    ex = sim.execution()
+    assert ex.state is State.FAILED
+    assert ex.error == "sla quick violated: the execution ran longer than PT10S"
+    assert ex.labels == {"sla": "missed"}
+    assert ex.ended_at - ex.created_at == timedelta(seconds=10)
+    assert sim.controls and sim.states()["slow"] == [State.KILLED]
+
+
+def test_sla_none_behavior_only_logs_and_the_execution_goes_on(flow) -> None:
+    f = flow(HEADER + """
+sla:
+  - {id: soft, type: MAX_DURATION, behavior: NONE, duration: PT10S}
+tasks:
+  - {id: slow, type: Sleep, duration: PT1M}
+""")
+    sim = Simulation([f], lambda task: None)
+    sim.create(f)
+    sim.run()
+    assert sim.execution().state is State.RUNNING
+    assert any(log.level == "WARN" and "sla soft violated" in log.message for log in sim.logs)
+    sim.answer("slow")
+    sim.run()
+    assert sim.execution().state is State.SUCCESS
+
+
+def test_sla_execution_assertion_decides_at_the_end(flow) -> None:
+    f = flow(HEADER + """
+sla:
+  - id: has-rows
+    type: EXECUTION_ASSERTION
+    behavior: CANCEL
+    assert: "{{ outputs.count.value | number > 0 }}"
+tasks:
+  - {id: count, type: Return, format: "{{ inputs.n }}"}
+inputs:
+  - {id: n, type: INT}
+""")
+    for n, state in ((3, State.SUCCESS), (0, State.CANCELLED)):
+        sim = Simulation([f], lambda task: Outcome(outputs={"value": str(task.context["inputs"]["n"])}))
+        sim.create(f, inputs={"n": n})
+        sim.run()
+        assert sim.execution().state is state, n
+    assert "assertion is false" in (sim.execution().error or "")
+
+
+def test_pause_tasks_run_once_resumed(flow) -> None:
+    f = flow(HEADER + """
+tasks:
+  - id: wait
+    type: Pause
+    tasks: [{id: inside, type: Log, message: x}]
+  - {id: after, type: Log, message: y}
+""")
+    sim = Simulation([f])
+    sim.create(f)
+    sim.run()
+    assert sim.execution().state is State.PAUSED and sim.ran() == []
+    sim.queue.append(ResumeExecution(execution_id="e1"))
+    sim.run()
+    assert sim.ran() == ["inside", "after"]
+    assert sim.execution().state is State.SUCCESS
+    assert sim.states()["wait"] == [State.SUCCESS]
+
+
+def test_deprecated_input_forms_and_dotted_ids(flow) -> None:
+    f = flow(HEADER + """
+inputs:
+  - {name: color, type: ENUM, values: [red, blue]}
+  - {id: db.host, type: STRING}
+  - {id: db.port, type: INT, defaults: 5432}
+tasks:
+  - {id: show, type: Log, message: "{{ inputs.color }} {{ inputs.db.host }}:{{ inputs.db.port }}"}
+""")
+    assert [i.id for i in f.inputs] == ["color", "db.host", "db.port"]
+    sim = Simulation([f])
+    sim.create(f, inputs={"color": "blue", "db.host": "pg"})
+    sim.run()
+    ex = sim.execution()
+    assert ex.state is State.SUCCESS
+    assert ex.inputs == {"color": "blue", "db": {"host": "pg", "port": 5432}}
+    assert sim.worker_tasks[0].context["inputs"]["db"] == {"host": "pg", "port": 5432}
+
+
+def test_task_defaults_is_the_older_name_of_plugin_defaults() -> None:
+    f = parse_flow(HEADER + """
+taskDefaults:
+  - {type: io.kestra.plugin.core.log.Log, values: {level: WARN}}
+tasks:
+  - {id: a, type: Log, message: x}
+""")
+    assert f.task("a").level == "WARN"
+
+
+def test_switch_cases_written_as_integers_match_the_rendered_value(flow) -> None:
+    f = flow(HEADER + """
+tasks:
+  - id: route
+    type: Switch
+    value: "{{ 1 + 1 }}"
+    cases:
+      1: [{id: one, type: Log, message: x}]
+      2: [{id: two, type: Log, message: y}]
+""")
+    sim = Simulation([f])
+    sim.create(f)
+    sim.run()
+    assert sim.ran() == ["two"]
+
+
+def test_old_type_names_and_subflow_outputs_rendered_in_the_child(flow) -> None:
+    child = parse_flow("""
+id: child
+namespace: test
+tasks:
+  - {id: greet, type: Return, format: hello}
+""")
+    parent = flow("""
+id: parent
+namespace: test
+tasks:
+  - id: call
+    type: io.kestra.core.tasks.flows.Flow
+    namespace: test
+    flowId: child
+    outputs: {said: "{{ outputs.greet.value }}"}
+  - {id: fetch, type: io.kestra.plugin.fs.http.Request, uri: "http://localhost/x"}
+""")
+    assert type(parent.task("fetch")).__name__ == "Request"
+    sim = Simulation([child, parent], lambda task: Outcome(outputs={"value": "hello"}))
+    sim.create(parent, "p1")
+    sim.run()
+    call = sim.execution("p1").task_runs[0]
+    assert call.state is State.SUCCESS
+    assert call.outputs["outputs"] == {"said": "hello"}
