@@ -8,7 +8,6 @@ from pydantic_core import to_jsonable_python
 from harrier.core.executions import Attempt, TaskRun
 from harrier.core.expressions.environment import to_text
 from harrier.core.messages import CreateExecution, ParentRef
-from harrier.core.sealing import seal_if_secret
 from harrier.core.states import State
 from harrier.core.tasks.base import Task
 from harrier.core.tasks.flowable import ForEach, If, Pause, Subflow, Switch
@@ -52,9 +51,7 @@ def _subflow(run: Run, tr: TaskRun, task: Subflow) -> TaskRun:
     ex = run.execution
     namespace = to_text(render_for(run, tr, task, task.namespace, f"{task.id}.namespace"))
     flow_id = to_text(render_for(run, tr, task, task.flow_id, f"{task.id}.flowId"))
-    inputs = {
-        k: seal_if_secret(render_for(run, tr, task, v, f"{task.id}.inputs.{k}")) for k, v in (task.inputs or {}).items()
-    }
+    inputs = {k: render_for(run, tr, task, v, f"{task.id}.inputs.{k}") for k, v in (task.inputs or {}).items()}
     labels = dict(ex.labels) if task.inherit_labels else {}
     own = task.labels or {}
     if isinstance(own, list):
