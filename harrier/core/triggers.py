@@ -27,8 +27,27 @@ _CORE = "io.kestra.plugin.core.trigger."
 class Trigger(Plugin):
     """Base of every trigger type."""
 
+    # Which conditions the trigger takes (harrier.core.conditions.Kind's value); None: none.
+    condition_kind: ClassVar[str | None] = None
+
     conditions: list[dict[str, Any]] | None = None
     stop_after: list[str] | None = None
+
+    @classmethod
+    def raw_problems(cls, data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """Conditions the scheduler would refuse, where they are."""
+        # Imported here: the conditions render expressions, whose context imports the flow
+        # model, which imports this module.
+        from harrier.core.conditions import Kind, condition_problems
+
+        declared = data.get("conditions")
+        if declared is None:
+            return
+        if cls.condition_kind is None:
+            yield ("conditions",), f"conditions are not supported on a {cls.type_name} trigger"
+            return
+        for path, message in condition_problems(declared, Kind(cls.condition_kind)):
+            yield ("conditions", *path), message
 
 
 class Schedule(Trigger):
@@ -36,6 +55,7 @@ class Schedule(Trigger):
 
     type_name: ClassVar[str] = "Schedule"
     type_aliases: ClassVar[tuple[str, ...]] = (_CORE + "Schedule", "io.kestra.core.models.triggers.types.Schedule")
+    condition_kind: ClassVar[str | None] = "Schedule"
 
     # withSeconds comes first so the cron check can read it.
     with_seconds: bool = False
@@ -106,10 +126,23 @@ class FlowTrigger(Trigger):
 
     type_name: ClassVar[str] = "Flow"
     type_aliases: ClassVar[tuple[str, ...]] = (_CORE + "Flow", "io.kestra.core.models.triggers.types.Flow")
+    condition_kind: ClassVar[str | None] = "Flow"
 
     inputs: dict[str, Any] | None = None
     preconditions: dict[str, Any] | None = None
     states: list[str] | None = None
+
+    @classmethod
+    def raw_problems(cls, data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """Conditions and preconditions the scheduler would refuse."""
+        from harrier.core.conditions import ConditionError, build_preconditions
+
+        yield from super().raw_problems(data)
+        if data.get("preconditions") is not None:
+            try:
+                build_preconditions(data["preconditions"])
+            except ConditionError as exc:
+                yield ("preconditions", *exc.path), exc.message
 
 
 class Webhook(Trigger):
@@ -117,6 +150,7 @@ class Webhook(Trigger):
 
     type_name: ClassVar[str] = "Webhook"
     type_aliases: ClassVar[tuple[str, ...]] = (_CORE + "Webhook", "io.kestra.core.models.triggers.types.Webhook")
+    condition_kind: ClassVar[str | None] = "Webhook"
 
     key: DynStr = Field(min_length=1, max_length=256)
     wait: bool = False
@@ -155,6 +189,7 @@ class _KafkaConsumer(Trigger):
     @classmethod
     def raw_problems(cls, data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
         """Exactly one topic source, and a broker to reach."""
+        yield from super().raw_problems(data)
         if ("topic" in data) == ("topicPattern" in data):
             yield (), "set exactly one of topic or topicPattern"
         properties = data.get("properties")

@@ -13,10 +13,11 @@ from typing import Any
 
 import orjson
 
+from harrier.core.conditions import Conditions, Kind, compile_conditions
 from harrier.core.exceptions import FlowValidationError
 from harrier.core.messages import FlowRecord
 from harrier.core.registry import default_registry
-from harrier.core.triggers import FlowTrigger, KafkaTrigger, Schedule, Trigger
+from harrier.core.triggers import KafkaTrigger, Schedule, Trigger
 from harrier.core.validation import parse_flow
 from harrier.scheduler.exceptions import TriggerDefinitionError
 from harrier.scheduler.schedules import first_next_date, start_backfill
@@ -44,11 +45,6 @@ def declare_triggers(record: FlowRecord) -> list[Declared]:
         return []
     declared = []
     for trigger in flow.triggers or ():
-        if trigger.conditions and not isinstance(trigger, FlowTrigger):
-            # Firing while ignoring a condition would start executions the user excluded.
-            logger.error("flows/%s@%d: triggers.%s.conditions: conditions are only supported on Flow "
-                         "triggers; this trigger is not scheduled", record.uid, record.revision, trigger.id)
-            continue
         declaration = trigger.model_dump(mode="json", by_alias=True, exclude_none=True, warnings=False)
         declared.append((trigger, declaration, flow.disabled))
     return declared
@@ -62,6 +58,7 @@ class Declarations:
         # Validating a Schedule re-checks its cron (~1 ms); triggers declared alike (all but
         # their id) share one model, and the scheduler never reads a model's id.
         self._shared: dict[bytes, Trigger] = {}
+        self._conditions: dict[int, tuple[Trigger, Conditions]] = {}
         self._registry = default_registry()
 
     def model(self, state: TriggerState) -> Trigger:
@@ -81,6 +78,14 @@ class Declarations:
             model = self._shared[alike] = built
         self._models[state.uid] = (state.revision, model)
         return model
+
+    def conditions(self, trigger: Trigger) -> Conditions:
+        """The compiled ``conditions`` of a trigger model (cached with the model)."""
+        found = self._conditions.get(id(trigger))
+        if found is None or found[0] is not trigger:
+            # The flow was validated at deploy, so this compiles.
+            found = self._conditions[id(trigger)] = (trigger, compile_conditions(trigger.conditions, Kind(trigger.condition_kind)))
+        return found[1]
 
     def forget(self, uid: str) -> None:
         """Drop the cached model of a deleted trigger."""

@@ -7,6 +7,7 @@ SchedulerError                  base of everything raised by harrier.scheduler
  +-- WebhookError               a webhook call cannot start an execution
       +-- WebhookNotFound       no such flow, no webhook trigger with that key (HTTP 404)
       +-- WebhookDisabled       the flow or the trigger is disabled (HTTP 409)
+      +-- WebhookConditionsNotMet  the trigger's conditions refuse the call (HTTP 204)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ __all__ = [
     "SchedulerError",
     "TopicLayoutError",
     "TriggerDefinitionError",
+    "WebhookConditionsNotMet",
     "WebhookDisabled",
     "WebhookError",
     "WebhookNotFound",
@@ -49,3 +51,9 @@ class WebhookDisabled(WebhookError):
     """The flow or its webhook trigger is disabled."""
 
     status = 409
+
+
+class WebhookConditionsNotMet(WebhookError):
+    """The webhook trigger's conditions do not hold for this call: no execution, no body."""
+
+    status = 204

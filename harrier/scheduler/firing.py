@@ -2,7 +2,7 @@
 
 | trigger          | ``trigger`` variables                                               |
 |------------------|---------------------------------------------------------------------|
-| Schedule         | date, next, previous (ISO-8601, UTC); backfill: true when backfilled |
+| Schedule         | date, next, previous (ISO-8601, the trigger's timezone); backfill    |
 | Flow             | executionId, namespace, flowId, flowRevision, state, outputs, labels |
 | Webhook          | body, headers, parameters (the query string)                        |
 | kafka.Realtime   | topic, partition, offset, timestamp, key, value, headers            |
@@ -14,6 +14,7 @@ be templates over ``trigger`` (``{{ trigger.outputs.date }}``) and are rendered 
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,7 @@ from harrier.scheduler.exceptions import TriggerDefinitionError
 from harrier.scheduler.state import TriggerState
 from harrier.scheduler.upstream import ExecutionView
 
-__all__ = ["flow_trigger_execution", "record_variables", "schedule_execution", "triggered_execution"]
+__all__ = ["flow_trigger_execution", "record_variables", "schedule_execution", "schedule_variables", "triggered_execution", "upstream_variables"]
 
 
 def triggered_execution(
@@ -61,21 +62,18 @@ def schedule_execution(
     inputs: Mapping[str, Any] | None,
     backfill: bool = False,
     labels: Mapping[str, str] | None = None,
+    zone: str = "Etc/UTC",
 ) -> CreateExecution:
     """The execution of one cron tick (a backfilled one when ``backfill``)."""
-    variables: dict[str, Any] = {
-        "date": tick.isoformat(),
-        "next": following.isoformat(),
-        "previous": previous.isoformat() if previous is not None else None,
-    }
+    variables = schedule_variables(tick, previous, following, zone)
     if backfill:
         variables["backfill"] = True
     return triggered_execution(state, variables, ("schedule", tick.isoformat()), now, inputs=inputs, labels=labels)
 
 
-def flow_trigger_execution(state: TriggerState, upstream: ExecutionView, now: datetime) -> CreateExecution:
-    """The execution a Flow trigger starts when ``upstream`` reached its current state."""
-    variables = {
+def upstream_variables(upstream: ExecutionView) -> dict[str, Any]:
+    """The ``trigger`` variables of a Flow trigger fired by ``upstream``."""
+    return {
         "executionId": upstream.id,
         "namespace": upstream.namespace,
         "flowId": upstream.flow_id,
@@ -84,6 +82,25 @@ def flow_trigger_execution(state: TriggerState, upstream: ExecutionView, now: da
         "outputs": upstream.outputs or {},
         "labels": upstream.labels,
     }
+
+
+def schedule_variables(tick: datetime, previous: datetime | None, following: datetime | None, zone: str) -> dict[str, Any]:
+    """A tick's ``trigger`` variables, in the trigger's timezone as Kestra gives them."""
+    where = zoneinfo.ZoneInfo(zone)
+    return {
+        "date": tick.astimezone(where).isoformat(),
+        "next": following.astimezone(where).isoformat() if following is not None else None,
+        "previous": previous.astimezone(where).isoformat() if previous is not None else None,
+    }
+
+
+def flow_trigger_execution(state: TriggerState, upstream: ExecutionView, now: datetime,
+                           outputs: Mapping[str, Any] | None = None) -> CreateExecution:
+    """The execution a Flow trigger starts when ``upstream`` reached its current state;
+    ``outputs`` are those of every execution its windowed conditions counted, merged."""
+    variables = upstream_variables(upstream)
+    if outputs:
+        variables["outputs"] = dict(outputs)
     declared = state.declaration.get("inputs") or {}
     context = {
         "trigger": variables,

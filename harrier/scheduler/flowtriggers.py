@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from typing import Any
 
+from harrier.core.conditions import ConditionContext, ConditionError
+from harrier.core.expressions import environment_variables
 from harrier.scheduler.conditions import FlowMatcher, compile_flow_matcher
 from harrier.scheduler.exceptions import TriggerDefinitionError
+from harrier.scheduler.firing import upstream_variables
 from harrier.scheduler.state import TriggerState
 from harrier.scheduler.upstream import ExecutionView
 
-__all__ = ["FlowTriggerIndex"]
+__all__ = ["FlowTriggerIndex", "Matched"]
+
+# A trigger an execution passed the states and plain conditions of, with its context.
+Matched = tuple[str, FlowMatcher, ConditionContext]
 
 logger = logging.getLogger("harrier.scheduler")
 
@@ -25,7 +32,8 @@ class FlowTriggerIndex:
     """Enabled Flow triggers by uid, and the most recent events each already fired for."""
 
     def __init__(self, memory: int = 100_000) -> None:
-        self._matchers: dict[str, FlowMatcher] = {}
+        # uid -> (matcher, namespace, flow id of the declaring flow)
+        self._matchers: dict[str, tuple[FlowMatcher, str, str]] = {}
         self._fired: OrderedDict[tuple[str, str, int], None] = OrderedDict()
         self._memory = memory
 
@@ -38,8 +46,8 @@ class FlowTriggerIndex:
             self._matchers.pop(state.uid, None)
             return
         try:
-            self._matchers[state.uid] = compile_flow_matcher(
-                state.declaration, f"{state.namespace}/{state.flow_id}: triggers.{state.trigger_id}")
+            matcher = compile_flow_matcher(state.declaration, f"{state.namespace}/{state.flow_id}: triggers.{state.trigger_id}")
+            self._matchers[state.uid] = (matcher, state.namespace, state.flow_id)
         except TriggerDefinitionError as exc:
             self._matchers.pop(state.uid, None)
             logger.error("%s", exc)
@@ -48,17 +56,29 @@ class FlowTriggerIndex:
         """Forget a deleted trigger."""
         self._matchers.pop(uid, None)
 
-    def fired_by(self, execution: ExecutionView) -> list[str]:
-        """The triggers ``execution`` fires now (each event at most once per trigger)."""
-        out = []
-        for uid, matcher in self._matchers.items():
-            if not matcher.matches(execution):
+    def fired_by(self, execution: ExecutionView) -> list[Matched]:
+        """The triggers ``execution`` passes now (each event at most once per trigger)."""
+        out: list[Matched] = []
+        variables: dict[str, Any] | None = None
+        for uid, (matcher, namespace, flow_id) in self._matchers.items():
+            if execution.state not in matcher.states:
                 continue
             event = (uid, execution.id, execution.transitions)
             if event in self._fired:
                 continue
+            if variables is None:
+                variables = {"trigger": upstream_variables(execution), "envs": environment_variables()}
+            context = ConditionContext(variables, namespace, flow_id, execution)
+            try:
+                if not matcher.matches(execution, context):
+                    continue
+            except ConditionError as exc:
+                # As Kestra: a condition that cannot be evaluated does not hold.
+                logger.warning("%s/%s: flow trigger %s: condition not evaluated for execution %s: %s",
+                               namespace, flow_id, uid, execution.id, exc.message)
+                continue
             self._fired[event] = None
             if len(self._fired) > self._memory:
                 self._fired.popitem(last=False)
-            out.append(uid)
+            out.append((uid, matcher, context))
         return out

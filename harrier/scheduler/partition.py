@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from harrier.core.conditions import ConditionError, WindowStep, advance, deep_merge
 from harrier.core.messages import CreateExecution, FlowRecord
 from harrier.core.triggers import FlowTrigger, KafkaRealtimeTrigger, KafkaTrigger, Schedule, Trigger
 from harrier.gcpause import paused_gc
@@ -293,6 +294,7 @@ class TriggerPartition:
                 state, trigger, now, tolerance=self.tolerance, default_policy=self.default_policy,
                 allow_concurrent=bool(getattr(trigger, "allow_concurrent", False)),
                 backfill_batch=self.backfill_batch,
+                conditions=self.declarations.conditions(trigger) if trigger.conditions else None,
             )
             if step.dropped:
                 logger.info("trigger %s: missed ticks dropped by its late-tick policy", state.uid)
@@ -356,9 +358,34 @@ class TriggerPartition:
         self._put(state.model_copy(update={"execution_id": None, "locked_at": None, "disabled": disabled, "updated_at": now}), now)
 
     def _fire_flow_triggers(self, view: ExecutionView, now: datetime) -> None:
-        for uid in self.flow_triggers.fired_by(view):
+        for uid, matcher, context in self.flow_triggers.fired_by(view):
+            state = self.states[uid]
+            outputs = None
+            if matcher.multiple:
+                # Counted in the trigger's windows, committed with the progress that read it.
+                windows = dict(state.windows or {})
+                fired = True
+                outputs = dict(view.outputs or {})
+                for condition in matcher.multiple:
+                    try:
+                        step = advance(condition, windows.get(condition.id), context, now)
+                    except ConditionError as exc:
+                        logger.warning("flow trigger %s: condition %s not evaluated for execution %s: %s",
+                                       uid, condition.id, view.id, exc.message)
+                        step = WindowStep(windows.get(condition.id), False, {})
+                    if step.window is None:
+                        windows.pop(condition.id, None)
+                    else:
+                        windows[condition.id] = step.window
+                    fired = fired and step.fired
+                    outputs = deep_merge(outputs, step.outputs)
+                if windows != (state.windows or {}):
+                    state = state.model_copy(update={"windows": windows or None, "updated_at": now})
+                    self._put(state, now)
+                if not fired:
+                    continue
             try:
-                self._executions.append(flow_trigger_execution(self.states[uid], view, now))
+                self._executions.append(flow_trigger_execution(state, view, now, outputs))
             except TriggerDefinitionError as exc:
                 logger.error("flow trigger %s not fired for execution %s: %s", uid, view.id, exc)
 

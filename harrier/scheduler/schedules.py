@@ -8,18 +8,23 @@ trigger allows concurrent executions, in which case every due tick fires at once
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from harrier.core.conditions import ConditionContext, ConditionError, Conditions
 from harrier.core.cron import CronSchedule, cron_schedule
+from harrier.core.expressions import environment_variables
 from harrier.core.messages import CreateExecution
 from harrier.core.triggers import Schedule
-from harrier.scheduler.firing import schedule_execution
+from harrier.scheduler.firing import schedule_execution, schedule_variables
 from harrier.scheduler.state import BackfillProgress, TriggerState
 from harrier.scheduler.ticks import LatePolicy, plan_backfill, plan_ticks
 
 __all__ = ["ScheduleStep", "evaluate_schedule", "first_next_date", "start_backfill"]
+
+logger = logging.getLogger("harrier.scheduler")
 
 _EPSILON = timedelta(microseconds=1)
 
@@ -75,21 +80,28 @@ def evaluate_schedule(
     default_policy: LatePolicy,
     allow_concurrent: bool,
     backfill_batch: int = 100,
+    conditions: Conditions | None = None,
 ) -> ScheduleStep:
-    """Fire the backfill ticks and the due ticks of ``state``'s Schedule at ``now``."""
+    """Fire the backfill ticks and the due ticks of ``state``'s Schedule at ``now``; a tick
+    its ``conditions`` refuse starts nothing (and takes no lock)."""
     cron = cron_of(schedule)
     inputs: dict[str, Any] = dict(schedule.inputs or {})
     executions: list[CreateExecution] = []
     updates: dict[str, Any] = {}
 
+    def accepted(ticks: tuple[datetime, ...] | list[datetime]) -> list[datetime]:
+        if conditions is None or not conditions.plain:
+            return list(ticks)
+        return [tick for tick in ticks if _holds(conditions, state, cron, tick)]
+
     backfill = state.backfill
     if backfill is not None and not backfill.paused and not backfill.done:
         ticks, backfill = plan_backfill(cron, backfill, backfill_batch)
-        for tick in ticks:
+        for tick in accepted(ticks):
             previous = cron.last_at_or_before(tick - _EPSILON)
             executions.append(schedule_execution(
                 state, tick, previous, cron.next_after(tick), now,
-                inputs={**inputs, **backfill.inputs}, backfill=True, labels=backfill.labels,
+                inputs={**inputs, **backfill.inputs}, backfill=True, labels=backfill.labels, zone=schedule.timezone,
             ))
         updates["backfill"] = backfill
 
@@ -101,13 +113,14 @@ def evaluate_schedule(
             late_maximum_delay=schedule.late_maximum_delay,
         )
         dropped = plan.dropped
-        fire, following = plan.fire, plan.next_date
+        fire, following = accepted(plan.fire), plan.next_date
         if fire and not allow_concurrent:
             # One execution at a time: the later due ticks wait for the lock to be released.
             fire, following = fire[:1], cron.next_after(fire[0])
         for tick in fire:
             previous = cron.last_at_or_before(tick - _EPSILON)
-            executions.append(schedule_execution(state, tick, previous, cron.next_after(tick), now, inputs=inputs))
+            executions.append(schedule_execution(state, tick, previous, cron.next_after(tick), now, inputs=inputs,
+                                                 zone=schedule.timezone))
         updates["next_date"] = following
         if fire and not allow_concurrent:
             updates["execution_id"] = executions[-1].execution_id
@@ -116,6 +129,20 @@ def evaluate_schedule(
         updates["updated_at"] = now
         state = state.model_copy(update=updates)
     return ScheduleStep(state, tuple(executions), dropped)
+
+
+def _holds(conditions: Conditions, state: TriggerState, cron: CronSchedule, tick: datetime) -> bool:
+    variables = schedule_variables(tick, cron.last_at_or_before(tick - _EPSILON), cron.next_after(tick), cron.timezone)
+    context = ConditionContext({"trigger": variables, "schedule": variables, "envs": environment_variables()},
+                               state.namespace, state.flow_id)
+    try:
+        return conditions.test(context)
+    except ConditionError as exc:
+        # Kestra fails such a tick's execution; here it starts none, and says why.
+        logger.error("%s: triggers.%s.conditions%s: %s; tick %s not fired", f"{state.namespace}/{state.flow_id}",
+                     state.trigger_id, "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.path),
+                     exc.message, tick.isoformat())
+        return False
 
 
 def _instant(value: Any, where: str) -> datetime:

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harrier.core.conditions import ConditionWindow
 from harrier.topics.serdes import ENVELOPE_VERSION, ModelSerde
 
 __all__ = [
@@ -56,7 +57,8 @@ class BackfillProgress(_Record):
 
 
 class TriggerState(_Record):
-    """One trigger's state: its declaration (as of ``revision``), next date, lock and backfill.
+    """One trigger's state: its declaration (as of ``revision``), next date, lock, backfill and
+    condition windows.
 
     Field order matters: the scheduling fields come before the nested ones (backfill,
     declaration), so a restart reads them from the record bytes (``statestore``).
@@ -74,6 +76,8 @@ class TriggerState(_Record):
     disabled: bool = False
     updated_at: datetime
     backfill: BackfillProgress | None = None
+    # The current window of each windowed condition (MultipleCondition, preconditions) by id.
+    windows: dict[str, ConditionWindow] | None = None
     declaration: dict[str, Any]
 
 

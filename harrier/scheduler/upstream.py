@@ -2,7 +2,7 @@
 
 The scheduler reads every snapshot the executor writes but only acts on terminal ones, so it
 does not validate whole executions (task runs, outputs) into models: it reads the decoded
-JSON and keeps identity, state, labels and outputs.
+JSON and keeps identity, state, labels, outputs and the states of retried attempts.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ class ExecutionView:
     labels: dict[str, str]
     outputs: dict[str, Any] | None
     trigger: dict[str, Any] | None
+    # States of the attempts of task runs tried more than once (HasRetryAttempt reads them).
+    retried_states: frozenset[State] = frozenset()
 
     @property
     def terminal(self) -> bool:
@@ -69,9 +71,19 @@ def read_execution(raw: bytes) -> ExecutionView:
             labels=data.get("labels") or {},
             outputs=data.get("outputs"),
             trigger=data.get("trigger"),
+            retried_states=_retried_states(data.get("task_runs") or ()),
         )
     except KeyError as exc:
         raise ValueError(f"execution snapshot has no {exc.args[0]!r}") from None
+
+
+def _retried_states(task_runs: Any) -> frozenset[State]:
+    states = set()
+    for task_run in task_runs:
+        attempts = task_run.get("attempts") or () if type(task_run) is dict else ()
+        if len(attempts) > 1:
+            states.update(State(attempt["state"]) for attempt in attempts)
+    return frozenset(states)
 
 
 def peek_state(raw: bytes) -> State | None:

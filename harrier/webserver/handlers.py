@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from harrier.indexer.exceptions import QueryError
@@ -43,7 +43,9 @@ async def _unprocessable(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"message": str(exc)}, status_code=422)
 
 
-async def _webhook_error(request: Request, exc: WebhookError) -> JSONResponse:
+async def _webhook_error(request: Request, exc: WebhookError) -> Response:
+    if exc.status == 204:  # conditions not met: Kestra's answer has no body
+        return Response(status_code=204)
     return JSONResponse({"message": str(exc)}, status_code=exc.status)
 
 

@@ -278,10 +278,48 @@ def test_default_policy_applies_when_trigger_has_none() -> None:
     assert [e.trigger["date"] for e in executions] == ["2026-01-01T12:10:00+00:00"]
 
 
-def test_conditions_on_a_schedule_are_refused_not_ignored(caplog: pytest.LogCaptureFixture) -> None:
-    part = running(flow_record("report", EVERY_MINUTE + """    conditions:
+def test_schedule_conditions_skip_the_ticks_they_refuse_in_the_trigger_timezone() -> None:
+    # Hourly in Paris, only on Mondays there: 2026-01-04 is a Sunday, 23:00 UTC is Monday 00:00 in Paris.
+    part = running(flow_record("report", """  - id: hourly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
+    timezone: Europe/Paris
+    conditions:
       - type: io.kestra.plugin.core.condition.DayWeek
         dayOfWeek: MONDAY
+"""), now=datetime(2026, 1, 4, 21, 30, tzinfo=UTC))
+    part.tick(datetime(2026, 1, 4, 22, 0, 1, tzinfo=UTC))  # Sunday 23:00 in Paris: refused
+    assert part.drain(with_progress=False)[0] == []
+    assert part.next_due() == datetime(2026, 1, 4, 23, tzinfo=UTC).timestamp()  # no lock taken
+    part.tick(datetime(2026, 1, 4, 23, 0, 1, tzinfo=UTC))
+    [created] = part.drain(with_progress=False)[0]
+    assert created.trigger["date"] == "2026-01-05T00:00:00+01:00"
+    assert created.trigger["previous"] == "2026-01-04T23:00:00+01:00"
+
+
+def test_flow_trigger_preconditions_wait_for_every_upstream_flow_in_the_trigger_state() -> None:
+    part = running(flow_record("report", """  - id: both
+    type: io.kestra.plugin.core.trigger.Flow
+    preconditions:
+      id: ab
+      flows:
+        - {namespace: company.team, flowId: a, states: [SUCCESS]}
+        - {namespace: company.team, flowId: b, states: [SUCCESS]}
 """))
-    assert "company.team/report/minutely" not in part.states and part.next_due() is None
-    assert "triggers.minutely.conditions: conditions are only supported on Flow triggers" in caplog.text
+    part.drain(with_progress=False)
+    part.on_execution(0, 0, view("a1", State.SUCCESS, flow_id="a", outputs={"x": 1}), "a1", T0)
+    executions, outputs = part.drain(with_progress=False)
+    assert executions == []
+    window = states_of(outputs)["company.team/report/both"].windows["ab"]
+    assert window.results == {"condition_1": True} and window.outputs == {"x": 1}
+
+    # A restart restores the window from the state record.
+    restored = TriggerPartition(0, tolerance=timedelta(seconds=2))
+    for output in outputs:
+        restored.restore(output.key, output.value)
+    restored.stage_flow("company.team/report", flow_record("report", "[]").model_copy(update={"revision": 1}))
+    restored.start(T0)
+    restored.on_execution(0, 1, view("b1", State.SUCCESS, flow_id="b", outputs={"y": 2}), "b1", T0)
+    [created], outputs = restored.drain(with_progress=False)
+    assert created.trigger["executionId"] == "b1" and created.trigger["outputs"] == {"x": 1, "y": 2}
+    assert states_of(outputs)["company.team/report/both"].windows is None  # reset on success

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from harrier.core.validation import parse_flow
-from harrier.scheduler.exceptions import WebhookDisabled, WebhookNotFound
+from harrier.scheduler.exceptions import WebhookConditionsNotMet, WebhookDisabled, WebhookNotFound
 from harrier.scheduler.webhooks import webhook_execution
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -65,3 +65,18 @@ def test_disabled_flow_or_trigger_is_refused() -> None:
         call({("company.team", "hooked"): flow(HOOK)}, disabled=frozenset({"company.team/hooked/hook"}))
     with pytest.raises(WebhookDisabled):
         call({("company.team", "hooked"): flow(HOOK + "    disabled: true\n")})
+
+
+def test_conditions_refuse_a_call_with_kestras_204() -> None:
+    flows = {("company.team", "hooked"): flow(HOOK + """    conditions:
+      - type: io.kestra.plugin.core.condition.ExpressionCondition
+        expression: "{{ trigger.body.a == 1 and trigger.parameters.page == '2' }}"
+      - type: io.kestra.plugin.core.condition.ExecutionFlow
+        namespace: company.team
+        flowId: hooked
+""")}
+    assert call(flows).trigger["body"] == {"a": 1}
+    with pytest.raises(WebhookConditionsNotMet) as refused:
+        webhook_execution(flows, "company.team", "hooked", "s3cr3t", body={"a": 2}, headers={}, query={"page": "2"},
+                          now=NOW)
+    assert refused.value.status == 204
