@@ -1,4 +1,4 @@
-"""Trigger declarations: Schedule, Flow, Webhook and the Kafka triggers.
+"""Trigger declarations: Schedule, ScheduleOnDates, Flow, Webhook and the Kafka triggers.
 
 Like tasks, each trigger type declares only its own properties; the scheduler and the
 webserver give them behaviour. No Kafka client is imported here: the Kafka triggers are
@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import zoneinfo
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Literal
 
 from croniter import croniter
@@ -19,7 +19,8 @@ from pydantic import Field, ValidationInfo, field_validator
 from harrier.core.properties import Duration, DynStr
 from harrier.core.tasks.base import Plugin
 
-__all__ = ["BUILTIN_TRIGGERS", "FlowTrigger", "KafkaRealtimeTrigger", "KafkaTrigger", "Schedule", "SerdeType", "Trigger", "Webhook"]
+__all__ = ["BUILTIN_TRIGGERS", "FlowTrigger", "KafkaRealtimeTrigger", "KafkaTrigger", "Schedule", "ScheduleOnDates",
+           "SerdeType", "Trigger", "Webhook"]
 
 _CORE = "io.kestra.plugin.core.trigger."
 
@@ -66,14 +67,7 @@ class Schedule(Trigger):
     late_maximum_delay: Duration | None = None
     recover_missed_schedules: Literal["ALL", "NONE", "LAST"] | None = None
 
-    @field_validator("timezone")
-    @classmethod
-    def _check_timezone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r}") from None
-        return value
+    _check_timezone = field_validator("timezone")(lambda value: _known_timezone(value))
 
     @field_validator("cron")
     @classmethod
@@ -83,6 +77,14 @@ class Schedule(Trigger):
         if problem is not None:
             raise ValueError(f"invalid cron expression {value!r}: {problem}")
         return value
+
+
+def _known_timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r}") from None
+    return value
 
 
 # Each cron field's name and the range of its numbers, in order (seconds only with withSeconds).
@@ -119,6 +121,37 @@ def _cron_problem(value: str, with_seconds: bool) -> str | None:
     except Exception as exc:  # noqa: BLE001 - croniter's own reason is the message
         return str(exc)
     return "not accepted by croniter"
+
+
+class ScheduleOnDates(Trigger):
+    """Start an execution at each of a list of dates (for calendars no cron can express)."""
+
+    type_name: ClassVar[str] = "ScheduleOnDates"
+    type_aliases: ClassVar[tuple[str, ...]] = (_CORE + "ScheduleOnDates",)
+    condition_kind: ClassVar[str | None] = "Schedule"
+
+    # timezone comes first so the dates can read it.
+    timezone: str = "Etc/UTC"
+    dates: list[datetime] = Field(min_length=1)
+    inputs: dict[str, Any] | None = None
+    recover_missed_schedules: Literal["ALL", "NONE", "LAST"] | None = None
+
+    _check_timezone = field_validator("timezone")(lambda value: _known_timezone(value))
+
+    @field_validator("dates", mode="before")
+    @classmethod
+    def _zoned(cls, value: Any, info: ValidationInfo) -> Any:
+        """A date without an offset is a wall time in ``timezone``; dates come out sorted, in UTC."""
+        if not isinstance(value, list):
+            return value
+        zone = zoneinfo.ZoneInfo(info.data.get("timezone") or "Etc/UTC")
+        out = []
+        for item in value:
+            moment = datetime.fromisoformat(item.replace("Z", "+00:00")) if isinstance(item, str) else item
+            if isinstance(moment, datetime):
+                moment = (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(timezone.utc)
+            out.append(moment)
+        return sorted(out) if all(isinstance(m, datetime) for m in out) else out
 
 
 class FlowTrigger(Trigger):
@@ -216,4 +249,5 @@ class KafkaTrigger(_KafkaConsumer):
     poll_duration: Duration | None = None
 
 
-BUILTIN_TRIGGERS: tuple[type[Trigger], ...] = (Schedule, FlowTrigger, Webhook, KafkaRealtimeTrigger, KafkaTrigger)
+BUILTIN_TRIGGERS: tuple[type[Trigger], ...] = (Schedule, ScheduleOnDates, FlowTrigger, Webhook, KafkaRealtimeTrigger,
+                                               KafkaTrigger)

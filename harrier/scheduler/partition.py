@@ -27,13 +27,14 @@ import orjson
 
 from harrier.core.conditions import ConditionError, WindowStep, advance, deep_merge
 from harrier.core.messages import CreateExecution, FlowRecord
-from harrier.core.triggers import FlowTrigger, KafkaRealtimeTrigger, KafkaTrigger, Schedule, Trigger
+from harrier.core.triggers import FlowTrigger, KafkaRealtimeTrigger, KafkaTrigger, Schedule, ScheduleOnDates, Trigger
 from harrier.gcpause import paused_gc
 from harrier.scheduler.declarations import Declarations, declare_triggers
 from harrier.scheduler.exceptions import TriggerDefinitionError
 from harrier.scheduler.firing import flow_trigger_execution, triggered_execution
 from harrier.scheduler.flowtriggers import FlowTriggerIndex
 from harrier.scheduler.heap import DueHeap
+from harrier.scheduler.ondates import evaluate_on_dates
 from harrier.scheduler.schedules import evaluate_schedule
 from harrier.scheduler.state import (
     FLOW_TRIGGERS_SERDE,
@@ -298,6 +299,15 @@ class TriggerPartition:
             )
             if step.dropped:
                 logger.info("trigger %s: missed ticks dropped by its late-tick policy", state.uid)
+            self._executions.extend(step.executions)
+            self._put(step.state, now)
+        elif isinstance(trigger, ScheduleOnDates):
+            step = evaluate_on_dates(
+                state, trigger, now, tolerance=self.tolerance, default_policy=self.default_policy,
+                conditions=self.declarations.conditions(trigger) if trigger.conditions else None,
+            )
+            if step.dropped:
+                logger.info("trigger %s: missed dates dropped by its late-date policy", state.uid)
             self._executions.extend(step.executions)
             self._put(step.state, now)
         elif isinstance(trigger, KafkaTrigger) and state.execution_id is None:

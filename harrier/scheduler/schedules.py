@@ -22,7 +22,7 @@ from harrier.scheduler.firing import schedule_execution, schedule_variables
 from harrier.scheduler.state import BackfillProgress, TriggerState
 from harrier.scheduler.ticks import LatePolicy, plan_backfill, plan_ticks
 
-__all__ = ["ScheduleStep", "evaluate_schedule", "first_next_date", "start_backfill"]
+__all__ = ["ScheduleStep", "conditions_hold", "evaluate_schedule", "first_next_date", "start_backfill"]
 
 logger = logging.getLogger("harrier.scheduler")
 
@@ -133,6 +133,11 @@ def evaluate_schedule(
 
 def _holds(conditions: Conditions, state: TriggerState, cron: CronSchedule, tick: datetime) -> bool:
     variables = schedule_variables(tick, cron.last_at_or_before(tick - _EPSILON), cron.next_after(tick), cron.timezone)
+    return conditions_hold(conditions, state, variables, tick)
+
+
+def conditions_hold(conditions: Conditions, state: TriggerState, variables: dict[str, Any], tick: datetime) -> bool:
+    """Whether a scheduled trigger's ``conditions`` let the tick with ``variables`` fire."""
     context = ConditionContext({"trigger": variables, "schedule": variables, "envs": environment_variables()},
                                state.namespace, state.flow_id)
     try:

@@ -323,3 +323,30 @@ def test_flow_trigger_preconditions_wait_for_every_upstream_flow_in_the_trigger_
     [created], outputs = restored.drain(with_progress=False)
     assert created.trigger["executionId"] == "b1" and created.trigger["outputs"] == {"x": 1, "y": 2}
     assert states_of(outputs)["company.team/report/both"].windows is None  # reset on success
+
+
+def test_schedule_on_dates_fires_each_listed_date_once_in_its_timezone() -> None:
+    part = running(flow_record("report", """  - id: dates
+    type: io.kestra.plugin.core.trigger.ScheduleOnDates
+    timezone: Europe/Paris
+    recoverMissedSchedules: LAST
+    inputs: {size: 1}
+    dates:
+      - "2026-01-01T12:00:00+00:00"
+      - 2026-01-01T14:00:00
+      - "2026-01-01T13:01:00Z"
+      - "2026-01-01T13:02:00Z"
+"""))
+    part.drain(with_progress=False)
+    assert part.next_due() == datetime(2026, 1, 1, 13, tzinfo=UTC).timestamp()  # 14:00 in Paris; 12:00 is past
+    part.tick(datetime(2026, 1, 1, 13, 0, 1, tzinfo=UTC))
+    [first], _ = part.drain(with_progress=False)
+    assert first.trigger == {"id": "dates", "type": "ScheduleOnDates", "date": "2026-01-01T14:00:00+01:00"}
+    assert first.inputs == {"size": 1} and part.next_due() is None  # locked until it ends
+    # It ends at 13:05: of the two dates missed meanwhile, LAST fires the later one only.
+    later = datetime(2026, 1, 1, 13, 5, tzinfo=UTC)
+    part.on_execution(0, 0, view(first.execution_id, State.SUCCESS, flow_id="report"), first.execution_id, later)
+    part.tick(later)
+    [second], outputs = part.drain(with_progress=False)
+    assert second.trigger["date"] == "2026-01-01T14:02:00+01:00"
+    assert states_of(outputs)["company.team/report/dates"].next_date is None
