@@ -33,6 +33,7 @@ from confluent_kafka import Message
 from harrier.config.settings import Settings
 from harrier.core import sealing
 from harrier.core.durations import format_duration
+from harrier.core.expressions import set_file_storage
 from harrier.core.messages import WorkerResult
 from harrier.core.registry import Registry, default_registry
 from harrier.core.states import State
@@ -103,6 +104,7 @@ class Worker:
         sealing.configure(settings.encryption.secret_key)
         self.topics = Topics(settings.topics.prefix)
         self.storage = storage or storage_from_settings(settings)
+        set_file_storage(self.storage)
         # ValueError (an account that does not exist) stops the worker before it takes work.
         self.workdirs = WorkDirs(script_user(settings.worker.script_user))
         self.registry = registry or default_registry()

@@ -18,9 +18,7 @@ from harrier.core.tasks.flowable import (
 )
 from harrier.core.tasks.http import Request
 from harrier.core.tasks.jsonata import TransformValue
-from harrier.core.tasks.labels import SetLabels
-from harrier.core.tasks.log import Echo, Log
-from harrier.core.tasks.loops import EachParallel, EachSequential, WaitFor
+from harrier.core.tasks.log import Log
 from harrier.core.tasks.outputs import OutputValues, Return
 from harrier.core.tasks.scripts import PythonScript, ShellCommands
 from harrier.core.tasks.sleep import Sleep
@@ -30,9 +28,6 @@ __all__ = [
     "AllowFailure",
     "Dag",
     "DagTask",
-    "EachParallel",
-    "EachSequential",
-    "Echo",
     "Fail",
     "ForEach",
     "If",
@@ -47,7 +42,6 @@ __all__ = [
     "Retry",
     "Return",
     "Sequential",
-    "SetLabels",
     "ShellCommands",
     "Sleep",
     "Subflow",
@@ -55,7 +49,6 @@ __all__ = [
     "Task",
     "TaskKind",
     "TransformValue",
-    "WaitFor",
 ]
 
 BUILTIN_TASKS: tuple[type[Task], ...] = (
@@ -68,12 +61,7 @@ BUILTIN_TASKS: tuple[type[Task], ...] = (
     Dag,
     Pause,
     Subflow,
-    WaitFor,
-    EachSequential,
-    EachParallel,
-    SetLabels,
     Log,
-    Echo,
     OutputValues,
     Return,
     Sleep,

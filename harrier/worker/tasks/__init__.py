@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from harrier.core.tasks import (
-    Echo,
     Fail,
     Log,
     OutputValues,
@@ -28,7 +27,7 @@ from harrier.core.tasks import (
 from harrier.worker.tasks.fail import run_fail
 from harrier.worker.tasks.http import run_request
 from harrier.worker.tasks.jsonata import run_transform_value
-from harrier.worker.tasks.log import run_echo, run_log
+from harrier.worker.tasks.log import run_log
 from harrier.worker.tasks.outputs import run_output_values, run_return
 from harrier.worker.tasks.scripts import run_python_script, run_shell_commands
 from harrier.worker.tasks.sleep import run_sleep
@@ -37,7 +36,6 @@ __all__ = ["RUNS", "run_function"]
 
 RUNS: dict[str, Callable[..., Any]] = {
     Log.type_name: run_log,
-    Echo.type_name: run_echo,
     OutputValues.type_name: run_output_values,
     Return.type_name: run_return,
     Sleep.type_name: run_sleep,
