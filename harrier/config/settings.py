@@ -102,6 +102,7 @@ class TopicOverrides(Section):
     metrics: TopicOverride = TopicOverride()
     triggers: TopicOverride = TopicOverride()
     flow_slots: TopicOverride = TopicOverride()
+    kv: TopicOverride = TopicOverride()
     dead_letters: TopicOverride = TopicOverride()
 
     def for_topic(self, logical_name: str) -> TopicOverride:

@@ -27,7 +27,7 @@ __all__ = ["Attempt", "Execution", "StateChange", "TaskRun", "Timer", "TimerKind
 
 # "flow-timeout" and "sla" belong to the execution itself (no task run): the flow's `timeout`
 # and its MAX_DURATION slas.
-TimerKind = Literal["retry", "pause", "timeout", "flow-timeout", "sla"]
+TimerKind = Literal["retry", "pause", "timeout", "flow-timeout", "sla", "loop"]
 
 
 class _Value(BaseModel):

@@ -51,6 +51,14 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def coerce_input(declared: Input, value: Any) -> Any:
     """Coerce one value to `declared`'s type and check its rules; raise ValueError naming the rule."""
     kind = declared.type
+    if kind is not _T.SECRET and is_sealed(value):
+        # A secret passed on sealed (a Subflow's input rendered from one): a STRING keeps it
+        # sealed, checked in clear; any other type needs the value itself.
+        clear = unseal(value)
+        if kind is _T.STRING:
+            _string(declared, clear)
+            return value
+        value = clear
     converted = _CONVERTERS[kind](declared, value)
     _check_bounds(declared, converted)
     return converted

@@ -23,9 +23,9 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from harrier.core.secrets import register_secret
+from harrier.core.secrets import mask, register_secret
 
-__all__ = ["SEALED_TYPE", "cipher_for", "configure", "is_sealed", "reveal_inputs", "seal", "unseal"]
+__all__ = ["SEALED_TYPE", "cipher_for", "configure", "is_sealed", "reveal_inputs", "seal", "seal_if_secret", "unseal"]
 
 SEALED_TYPE = "io.kestra.datatype:aes_encrypted"
 _IV_BYTES = 12
@@ -63,6 +63,17 @@ def seal(text: str) -> dict[str, str]:
     iv = os.urandom(_IV_BYTES)
     value = base64.b64encode(iv + _cipher.encrypt(iv, text.encode(), None)).decode()
     return {"type": SEALED_TYPE, "value": value}
+
+
+def seal_if_secret(value: Any) -> Any:
+    """``value`` sealed when it is a text holding a revealed secret and a key is set, else itself.
+
+    For values rendered in one execution that travel to another: a Subflow's inputs go on
+    ``executions`` inside the child's create, where a secret must not be in clear.
+    """
+    if _cipher is None or not isinstance(value, str) or mask(value) == value:
+        return value
+    return seal(value)
 
 
 def is_sealed(value: Any) -> bool:

@@ -42,8 +42,8 @@ from harrier.core.concurrency import (
     release,
 )
 from harrier.core.executions import Execution
-from harrier.core.expressions import set_file_storage
 from harrier.core.flows import Flow
+from harrier.core.kv import configure_store
 from harrier.core.logbatches import batch_entries
 from harrier.core.messages import CreateExecution, ExecutionCommand
 from harrier.core.transitions import (
@@ -61,7 +61,7 @@ from harrier.executor.exceptions import ExecutorError, OutputTooLarge
 from harrier.executor.flows import FlowFeed, FlowTable
 from harrier.executor.processing import InputRecord, OutputRecord
 from harrier.executor.store import PartitionStore
-from harrier.storage.factory import storage_from_settings
+from harrier.kv.store import TopicKVStore
 from harrier.topics.clients import create_consumer
 from harrier.topics.exceptions import DecodeError
 from harrier.topics.records import LOG_BATCH, WORKER_CONTROL, WORKER_RESULT, WORKER_TASK, encode_command
@@ -350,8 +350,8 @@ def create_processor(settings: Settings) -> ExecutionProcessor:
     current in the background. Use `functools.partial(create_processor, settings)` as the
     supervisor's (picklable) factory."""
     sealing.configure(settings.encryption.secret_key)
-    # Conditions and flowable properties may read files (fileExists, read) as Kestra's do.
-    set_file_storage(storage_from_settings(settings))
+    # kv() in flowable properties; the store opens (a consumer of `kv`) only when first read.
+    configure_store(TopicKVStore(settings, f"{settings.topics.prefix}executor"))
     table = FlowTable()
     consumer = create_consumer(settings, None, f"{settings.topics.prefix}executor-flows")
     FlowFeed(consumer, topic_name(settings, "flows"), table).start()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import threading
 from pathlib import Path
-from typing import BinaryIO
 
 from harrier.storage.base import Source, Storage
 from harrier.storage.exceptions import StorageFileNotFound
-from harrier.storage.uris import normalize_uri
+from harrier.storage.uris import SCHEME, parse_uri
 
 __all__ = ["MemoryStorage"]
 
@@ -40,12 +38,6 @@ class MemoryStorage(Storage):
             raise StorageFileNotFound(f"no file stored at {uri}")
         return data
 
-    def open(self, uri: str) -> BinaryIO:
-        return io.BytesIO(self.get(uri))
-
-    def size(self, uri: str) -> int:
-        return len(self.get(uri))
-
     def exists(self, uri: str) -> bool:
         with self._lock:
             return _key(uri) in self._files
@@ -61,4 +53,4 @@ class MemoryStorage(Storage):
 
 
 def _key(uri: str) -> str:
-    return normalize_uri(uri)
+    return SCHEME + "/".join(parse_uri(uri))

@@ -8,6 +8,7 @@
 | WORKER_CONTROL | worker-controls | task run id   |
 | LOG_BATCH      | logs            | execution id  |
 | METRIC         | metrics         | execution id  |
+| KV_ENTRY       | kv              | namespace/key |
 
 Commands on `executions` are enveloped under their own `command` name (`encode_command`).
 """
@@ -18,10 +19,11 @@ from typing import Any
 
 import orjson
 
+from harrier.core.kv import KVEntry
 from harrier.core.messages import FlowRecord, LogBatch, MetricEntry, WorkerControl, WorkerResult, WorkerTask
 from harrier.topics.serdes import ModelSerde
 
-__all__ = ["FLOW_RECORD", "LOG_BATCH", "METRIC", "WORKER_CONTROL", "WORKER_RESULT", "WORKER_TASK", "encode_command"]
+__all__ = ["FLOW_RECORD", "KV_ENTRY", "LOG_BATCH", "METRIC", "WORKER_CONTROL", "WORKER_RESULT", "WORKER_TASK", "encode_command"]
 
 
 class _LogBatchSerde(ModelSerde[LogBatch]):
@@ -46,6 +48,7 @@ WORKER_RESULT: ModelSerde[WorkerResult] = ModelSerde("worker-result", WorkerResu
 WORKER_CONTROL: ModelSerde[WorkerControl] = ModelSerde("worker-control", WorkerControl)
 LOG_BATCH: ModelSerde[LogBatch] = _LogBatchSerde("log-batch", LogBatch)
 METRIC: ModelSerde[MetricEntry] = ModelSerde("metric", MetricEntry)
+KV_ENTRY: ModelSerde[KVEntry] = ModelSerde("kv-entry", KVEntry)
 
 _COMMAND_SERDES: dict[str, ModelSerde[Any]] = {}
 

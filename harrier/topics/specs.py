@@ -65,6 +65,9 @@ _TEMPLATES: dict[str, _Template] = {
     # Changelog of the concurrency-limit owner's store (running executions per limited flow);
     # partitioned like executions-by-flow, its input.
     "flow-slots": _Template("compact", None, 1 * MIB, extra=_COMPACTED),
+    # The KV store (harrier/kv): entries keyed namespace/key, a tombstone deletes one. Every
+    # reader holds all of it, so one partition: a read barrier then asks for one watermark.
+    "kv": _Template("compact", None, 1 * MIB, partitions=1, extra=_COMPACTED),
     # Must hold any record of any other topic plus its error headers.
     "dead-letters": _Template("delete", 14 * DAY_MS, 0),
 }

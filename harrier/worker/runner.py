@@ -33,10 +33,11 @@ from confluent_kafka import Message
 from harrier.config.settings import Settings
 from harrier.core import sealing
 from harrier.core.durations import format_duration
-from harrier.core.expressions import set_file_storage
+from harrier.core.kv import configure_store
 from harrier.core.messages import WorkerResult
 from harrier.core.registry import Registry, default_registry
 from harrier.core.states import State
+from harrier.kv.store import TopicKVStore
 from harrier.storage.base import Storage
 from harrier.storage.factory import storage_from_settings
 from harrier.topics.clients import create_consumer, create_producer
@@ -104,7 +105,9 @@ class Worker:
         sealing.configure(settings.encryption.secret_key)
         self.topics = Topics(settings.topics.prefix)
         self.storage = storage or storage_from_settings(settings)
-        set_file_storage(self.storage)
+        # Opened on first use: kv tasks and kv() in the properties rendered here.
+        self.kv = TopicKVStore(settings, client_id)
+        configure_store(self.kv)
         # ValueError (an account that does not exist) stops the worker before it takes work.
         self.workdirs = WorkDirs(script_user(settings.worker.script_user))
         self.registry = registry or default_registry()
@@ -195,7 +198,7 @@ class Worker:
         self._intake.commit(force=True)
 
     def _close(self) -> None:
-        for closing in (self._intake.close, self._controls.close, self._threads.close, self._async.close):
+        for closing in (self._intake.close, self._controls.close, self._threads.close, self._async.close, self.kv.close):
             try:
                 closing()
             except Exception:  # noqa: BLE001 - close everything even when one part fails
@@ -311,7 +314,7 @@ class Worker:
             write = attempt.file_log.write
         task_logger = TaskLogger(record, requested_log_level(record.task), write)
         attempt.context = RunContext(
-            record, task_logger, TaskMetrics(record, self._outbox.metrics.add), self.storage, self.workdirs
+            record, task_logger, TaskMetrics(record, self._outbox.metrics.add), self.storage, self.workdirs, self.kv
         )
         attempt.started_at = datetime.now(timezone.utc)
         if prepared.timeout is not None:

@@ -18,19 +18,30 @@ from harrier.core.tasks.flowable import (
 )
 from harrier.core.tasks.http import Request
 from harrier.core.tasks.jsonata import TransformValue
-from harrier.core.tasks.log import Log
+from harrier.core.tasks.kv import KVDelete, KVGet, KVGetKeys, KVSet
+from harrier.core.tasks.labels import SetLabels
+from harrier.core.tasks.log import Echo, Log
+from harrier.core.tasks.loops import EachParallel, EachSequential, WaitFor
 from harrier.core.tasks.outputs import OutputValues, Return
 from harrier.core.tasks.scripts import PythonScript, ShellCommands
 from harrier.core.tasks.sleep import Sleep
+from harrier.core.tasks.state import StateDelete, StateGet, StateSet
 
 __all__ = [
     "BUILTIN_TASKS",
     "AllowFailure",
     "Dag",
     "DagTask",
+    "EachParallel",
+    "EachSequential",
+    "Echo",
     "Fail",
     "ForEach",
     "If",
+    "KVDelete",
+    "KVGet",
+    "KVGetKeys",
+    "KVSet",
     "Log",
     "LogLevel",
     "OutputValues",
@@ -42,13 +53,18 @@ __all__ = [
     "Retry",
     "Return",
     "Sequential",
+    "SetLabels",
     "ShellCommands",
     "Sleep",
+    "StateDelete",
+    "StateGet",
+    "StateSet",
     "Subflow",
     "Switch",
     "Task",
     "TaskKind",
     "TransformValue",
+    "WaitFor",
 ]
 
 BUILTIN_TASKS: tuple[type[Task], ...] = (
@@ -61,7 +77,12 @@ BUILTIN_TASKS: tuple[type[Task], ...] = (
     Dag,
     Pause,
     Subflow,
+    WaitFor,
+    EachSequential,
+    EachParallel,
+    SetLabels,
     Log,
+    Echo,
     OutputValues,
     Return,
     Sleep,
@@ -70,4 +91,11 @@ BUILTIN_TASKS: tuple[type[Task], ...] = (
     ShellCommands,
     PythonScript,
     TransformValue,
+    KVSet,
+    KVGet,
+    KVDelete,
+    KVGetKeys,
+    StateSet,
+    StateGet,
+    StateDelete,
 )

@@ -67,6 +67,9 @@ class ForEach(Flowable):
     type_name: ClassVar[str] = "ForEach"
     type_aliases: ClassVar[tuple[str, ...]] = (_CORE + "ForEach",)
 
+    # An iteration's tasks run in order; EachParallel starts them all at once.
+    parallel_tasks: ClassVar[bool] = False
+
     values: list[Any] | str
     concurrency_limit: DynInt = 1
     tasks: list[AnyTask] = Field(min_length=1)

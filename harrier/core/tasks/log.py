@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 from harrier.core.properties import describe
 from harrier.core.tasks.base import LogLevel, Task
 
-__all__ = ["Log"]
+__all__ = ["Echo", "Log"]
 
 
 def _message(value: Any) -> str | list[str]:
@@ -31,4 +31,14 @@ class Log(Task):
     type_aliases: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.log.Log", "io.kestra.core.tasks.log.Log")
 
     message: Annotated[str | list[str], PlainValidator(lambda v: _message(v))]
+    level: LogLevel = LogLevel.INFO
+
+
+class Echo(Task):
+    """Log `format` at `level`: Kestra's deprecated form of Log."""
+
+    type_name: ClassVar[str] = "debug.Echo"
+    type_aliases: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.debug.Echo", "io.kestra.core.tasks.debugs.Echo")
+
+    format: str
     level: LogLevel = LogLevel.INFO

@@ -96,7 +96,8 @@ def context_for(run: Run, tr: TaskRun | None, task: Task | None, needs: Needs) -
         taskrun=taskrun,
         parents=parents,
         trigger=ex.trigger,
-        labels=ex.labels,
+        # Labels set earlier in this step (by a Labels task) are already the execution's.
+        labels=run.fields.get("labels", ex.labels),
         flow_info=run.plan.flow_info,
     )
 

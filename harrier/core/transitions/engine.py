@@ -26,6 +26,7 @@ from harrier.core.messages import SubflowEnded
 from harrier.core.states import State
 from harrier.core.tasks.base import LogLevel, Task
 from harrier.core.tasks.flowable import AllowFailure, Dag, ForEach, Parallel, Pause, Subflow
+from harrier.core.tasks.loops import WaitFor
 from harrier.core.transitions.contexts import context_for, render_for
 from harrier.core.transitions.flowables import decide, sequence
 from harrier.core.transitions.foreach import decide_for_each
@@ -35,6 +36,7 @@ from harrier.core.transitions.needs import needs_of
 from harrier.core.transitions.run import Run
 from harrier.core.transitions.slas import assertion_outcome
 from harrier.core.transitions.values import as_count, truthy
+from harrier.core.transitions.waitfor import decide_wait_for
 
 __all__ = ["end_execution", "evaluate", "settle", "start"]
 
@@ -157,6 +159,8 @@ def evaluate(run: Run, parent_id: str | None) -> None:
                 return
         if is_for_each and tr is not None:
             decision = decide_for_each(run, tr, cast(ForEach, task), limit)
+        elif isinstance(task, WaitFor) and tr is not None:
+            decision = decide_wait_for(run, tr, task, main)
         else:
             decision = decide(task, tr, main, limit)
         if decision.outcome is None:

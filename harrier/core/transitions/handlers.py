@@ -17,6 +17,7 @@ from harrier.core.messages import KillExecution, ResumeExecution, SubflowEnded, 
 from harrier.core.states import State
 from harrier.core.tasks.base import LogLevel, Task
 from harrier.core.tasks.flowable import Pause, Subflow
+from harrier.core.tasks.loops import WaitFor
 from harrier.core.transitions.contexts import render_for
 from harrier.core.transitions.engine import end_execution
 from harrier.core.transitions.flow_timeout import FLOW_TIMEOUT, flow_timeout_error, start_running
@@ -27,6 +28,7 @@ from harrier.core.transitions.retries import retry_of
 from harrier.core.transitions.run import Run
 from harrier.core.transitions.slas import SLA_TIMER, max_duration_reason, violate
 from harrier.core.transitions.values import truthy
+from harrier.core.transitions.waitfor import LOOP_TIMER, next_round
 
 __all__ = [
     "on_admission",
@@ -102,6 +104,8 @@ def on_timers(run: Run) -> str | None:
             dispatch(run, tr, task)
         elif timer.kind == "pause" and tr.state is State.PAUSED and isinstance(task, Pause):
             _end_pause(run, tr, task)
+        elif timer.kind == LOOP_TIMER and tr.state is State.RUNNING and isinstance(task, WaitFor):
+            next_round(run, tr)
         elif timer.kind == "timeout" and tr.state is State.RUNNING:
             attempt = tr.last_attempt
             if attempt is None or attempt.number != timer.attempt or attempt.state.terminal:

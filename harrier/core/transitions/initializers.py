@@ -1,5 +1,6 @@
 """What a flowable decides once, when it starts: the If branch, the Switch case, the
-ForEach values, a Pause's timer, a Subflow's child execution."""
+ForEach values, a Pause's timer, a Subflow's child execution, the labels Labels sets, the
+first WaitFor round."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ from pydantic_core import to_jsonable_python
 
 from harrier.core.executions import Attempt, TaskRun
 from harrier.core.expressions.environment import to_text
+from harrier.core.expressions.functions import from_json
 from harrier.core.messages import CreateExecution, ParentRef
+from harrier.core.properties import normalize_labels
+from harrier.core.sealing import seal_if_secret
 from harrier.core.states import State
 from harrier.core.tasks.base import Task
 from harrier.core.tasks.flowable import ForEach, If, Pause, Subflow, Switch
+from harrier.core.tasks.labels import SetLabels
+from harrier.core.tasks.loops import WaitFor
 from harrier.core.transitions.contexts import render_for
 from harrier.core.transitions.moves import child_execution_id, finish
 from harrier.core.transitions.run import Run
@@ -35,7 +41,29 @@ def initialize(run: Run, tr: TaskRun, task: Task) -> TaskRun:
         return _pause(run, tr, task)
     if isinstance(task, Subflow):
         return _subflow(run, tr, task)
+    if isinstance(task, SetLabels):
+        return _set_labels(run, tr, task)
+    if isinstance(task, WaitFor):
+        # Its children may read the round they are in, the first one included.
+        return run.put(tr.replace(outputs={"iterationCount": 1}))
     return tr
+
+
+def _set_labels(run: Run, tr: TaskRun, task: SetLabels) -> TaskRun:
+    where = f"{task.id}.labels"
+    raw = render_for(run, tr, task, task.labels, where)
+    if isinstance(raw, str):
+        raw = from_json(raw)
+    try:
+        given = normalize_labels(raw)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    rendered = {to_text(render_for(run, tr, task, k, where)): to_text(render_for(run, tr, task, v, f"{where}.{k}")) for k, v in given.items()}
+    system = sorted(k for k in rendered if k.startswith("system."))
+    if system:
+        raise ValueError(f"{where}: system labels cannot be set by a task ({', '.join(system)})")
+    run.fields["labels"] = {**run.fields.get("labels", run.execution.labels), **rendered}
+    return finish(run, tr, State.SUCCESS)
 
 
 def _pause(run: Run, tr: TaskRun, task: Pause) -> TaskRun:
@@ -51,7 +79,9 @@ def _subflow(run: Run, tr: TaskRun, task: Subflow) -> TaskRun:
     ex = run.execution
     namespace = to_text(render_for(run, tr, task, task.namespace, f"{task.id}.namespace"))
     flow_id = to_text(render_for(run, tr, task, task.flow_id, f"{task.id}.flowId"))
-    inputs = {k: render_for(run, tr, task, v, f"{task.id}.inputs.{k}") for k, v in (task.inputs or {}).items()}
+    inputs = {
+        k: seal_if_secret(render_for(run, tr, task, v, f"{task.id}.inputs.{k}")) for k, v in (task.inputs or {}).items()
+    }
     labels = dict(ex.labels) if task.inherit_labels else {}
     own = task.labels or {}
     if isinstance(own, list):

@@ -13,7 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from harrier.core.tasks import (
+    Echo,
     Fail,
+    KVDelete,
+    KVGet,
+    KVGetKeys,
+    KVSet,
     Log,
     OutputValues,
     PythonScript,
@@ -21,21 +26,27 @@ from harrier.core.tasks import (
     Return,
     ShellCommands,
     Sleep,
+    StateDelete,
+    StateGet,
+    StateSet,
     Task,
     TransformValue,
 )
 from harrier.worker.tasks.fail import run_fail
 from harrier.worker.tasks.http import run_request
 from harrier.worker.tasks.jsonata import run_transform_value
-from harrier.worker.tasks.log import run_log
+from harrier.worker.tasks.kv import run_kv_delete, run_kv_get, run_kv_get_keys, run_kv_set
+from harrier.worker.tasks.log import run_echo, run_log
 from harrier.worker.tasks.outputs import run_output_values, run_return
 from harrier.worker.tasks.scripts import run_python_script, run_shell_commands
 from harrier.worker.tasks.sleep import run_sleep
+from harrier.worker.tasks.state import run_state_delete, run_state_get, run_state_set
 
 __all__ = ["RUNS", "run_function"]
 
 RUNS: dict[str, Callable[..., Any]] = {
     Log.type_name: run_log,
+    Echo.type_name: run_echo,
     OutputValues.type_name: run_output_values,
     Return.type_name: run_return,
     Sleep.type_name: run_sleep,
@@ -44,6 +55,13 @@ RUNS: dict[str, Callable[..., Any]] = {
     ShellCommands.type_name: run_shell_commands,
     PythonScript.type_name: run_python_script,
     TransformValue.type_name: run_transform_value,
+    KVSet.type_name: run_kv_set,
+    KVGet.type_name: run_kv_get,
+    KVDelete.type_name: run_kv_delete,
+    KVGetKeys.type_name: run_kv_get_keys,
+    StateSet.type_name: run_state_set,
+    StateGet.type_name: run_state_get,
+    StateDelete.type_name: run_state_delete,
 }
 
 

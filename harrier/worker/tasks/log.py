@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from harrier.core.expressions import to_text
-from harrier.core.tasks import Log
+from harrier.core.tasks import Echo, Log
 from harrier.worker.context import RunContext
 
-__all__ = ["run_log"]
+__all__ = ["run_echo", "run_log"]
 
 
 def run_log(task: Log, context: RunContext) -> None:
@@ -14,3 +14,8 @@ def run_log(task: Log, context: RunContext) -> None:
     messages = task.message if isinstance(task.message, list) else [task.message]
     for message in messages:
         context.logger.log(task.level, message if isinstance(message, str) else to_text(message))
+
+
+def run_echo(task: Echo, context: RunContext) -> None:
+    """Log the rendered `format` at `level`; no outputs."""
+    context.logger.log(task.level, task.format)

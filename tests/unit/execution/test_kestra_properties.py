@@ -245,3 +245,118 @@ tasks:
     call = sim.execution("p1").task_runs[0]
     assert call.state is State.SUCCESS
     assert call.outputs["outputs"] == {"said": "hello"}
+
+
+def test_wait_for_loops_until_the_condition_is_false(flow) -> None:
+    f = flow(HEADER + """
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ outputs.count.value != '3' }}"
+    checkFrequency: {interval: PT2S}
+    tasks:
+      - {id: count, type: Return, format: "{{ outputs.wait.iterationCount }}"}
+""")
+    sim = Simulation([f], lambda task: Outcome(outputs={"value": str(task.context["outputs"]["wait"]["iterationCount"])}))
+    sim.create(f)
+    sim.run()
+    ex = sim.execution()
+    assert ex.state is State.SUCCESS
+    wait = ex.task_runs[0]
+    assert wait.outputs == {"iterationCount": 3}
+    counts = [tr for tr in ex.task_runs if tr.task_id == "count"]
+    assert [tr.iteration for tr in counts] == [(0,), (1,), (2,)]
+    # Rounds start checkFrequency.interval apart, on the executor's timer.
+    assert counts[2].started_at - counts[0].started_at == timedelta(seconds=4)
+
+
+def test_wait_for_stops_at_max_iterations_and_fails_when_asked(flow) -> None:
+    text = HEADER + """
+tasks:
+  - id: wait
+    type: WaitFor
+    condition: "{{ true }}"
+    failOnMaxReached: FAIL
+    checkFrequency: {maxIterations: 2, interval: PT1S}
+    tasks: [{id: poll, type: Log, message: x}]
+"""
+    for fail_on_max, state in (("true", State.FAILED), ("false", State.SUCCESS)):
+        f = flow(text.replace("FAIL", fail_on_max))
+        sim = Simulation([f])
+        sim.create(f)
+        sim.run()
+        assert sim.ran() == ["poll", "poll"]
+        assert sim.execution().state is state
+
+
+def test_each_sequential_and_each_parallel_are_foreach_under_old_names(flow) -> None:
+    f = flow(HEADER + """
+tasks:
+  - id: seq
+    type: io.kestra.core.tasks.flows.EachSequential
+    value: '["a", "b"]'
+    tasks: [{id: one, type: Log, message: "{{ taskrun.value }}"}]
+  - id: par
+    type: io.kestra.plugin.core.flow.EachParallel
+    value: [x, y, z]
+    concurrent: 2
+    tasks:
+      - {id: left, type: Log, message: l}
+      - {id: right, type: Log, message: r}
+""")
+    sim = Simulation([f], lambda task: None)
+    sim.create(f)
+    sim.run()
+    assert sim.ran() == ["one"]
+    sim.answer("one")
+    sim.run()
+    assert sim.ran() == ["one", "one"]
+    sim.answer("one")
+    sim.run()
+    # Two values at a time, and both tasks of a value at once.
+    assert sorted(sim.ran()[2:]) == ["left", "left", "right", "right"]
+    for _ in range(4):
+        task = next(iter(sim.held.values()))
+        sim.answer(task.task_id)
+        sim.run()
+    assert sorted(sim.ran()[6:]) == ["left", "right"]
+    while sim.held:
+        sim.answer(next(iter(sim.held.values())).task_id)
+        sim.run()
+    assert sim.execution().state is State.SUCCESS
+    assert sorted(tr.value for tr in sim.execution().task_runs if tr.task_id == "left") == ["x", "y", "z"]
+
+
+def test_echo_is_a_log_and_labels_change_the_running_execution(flow) -> None:
+    f = flow(HEADER + """
+labels: {team: data}
+inputs:
+  - {id: env, type: STRING}
+tasks:
+  - {id: say, type: io.kestra.core.tasks.debugs.Echo, format: "hi {{ inputs.env }}", level: WARN}
+  - id: tag
+    type: io.kestra.plugin.core.execution.Labels
+    labels: {env: "{{ inputs.env }}", team: platform}
+  - {id: after, type: Log, message: "{{ labels.env }}"}
+""")
+    sim = Simulation([f])
+    sim.create(f, inputs={"env": "prod"})
+    sim.run()
+    ex = sim.execution()
+    assert ex.state is State.SUCCESS
+    assert sim.ran() == ["say", "after"]
+    assert ex.labels == {"team": "platform", "env": "prod"}
+    assert sim.worker_tasks[1].context["labels"] == {"team": "platform", "env": "prod"}
+
+
+def test_labels_refuse_system_labels(flow) -> None:
+    f = flow(HEADER + """
+tasks:
+  - {id: tag, type: io.kestra.plugin.core.execution.Labels, labels: [{key: system.readOnly, value: "true"}]}
+""")
+    sim = Simulation([f])
+    sim.create(f)
+    sim.run()
+    ex = sim.execution()
+    assert ex.state is State.FAILED
+    assert "system labels cannot be set" in ex.task_runs[0].error

@@ -31,6 +31,7 @@ def test_every_architecture_topic_has_a_spec() -> None:
         "metrics",
         "triggers",
         "flow-slots",
+        "kv",
         "dead-letters",
     }
     assert set(LOGICAL_TOPICS) == set(build_specs(Settings()))
@@ -47,7 +48,7 @@ def test_names_use_the_prefix() -> None:
 def test_cleanup_policies_follow_the_architecture() -> None:
     specs = build_specs(Settings())
     compacted = {name for name, spec in specs.items() if spec.cleanup_policy == "compact"}
-    assert compacted == {"flows", "execution-states", "triggers", "flow-slots"}
+    assert compacted == {"flows", "execution-states", "triggers", "flow-slots", "kv"}
     assert specs["execution-states"].retention_ms is None
     assert "retention.ms" not in specs["execution-states"].config()
     assert specs["executions"].config()["retention.ms"] == str(24 * 3_600_000)
