@@ -20,7 +20,7 @@ from harrier.cli.exceptions import CliError, ExitCode
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["Api", "DEFAULT_SERVER", "TENANT", "api_error", "problem_line"]
+__all__ = ["Api", "DEFAULT_SERVER", "TENANT", "StreamBroken", "api_error", "problem_line"]
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
 # Harrier has one tenant; Kestra's open-source server calls its own `main` too.
@@ -79,24 +79,36 @@ class Api:
             page += 1
 
     def events(self, path: str, deadline: float | None = None, *, missing: str | None = None,
-               ) -> Iterator[tuple[str, Any]]:
-        """(event, JSON data) pairs of a Server-Sent Events stream until the server ends it;
-        ``TimeoutError`` once ``deadline`` (a ``time.monotonic()``) passed."""
+               last_event_id: str | None = None) -> Iterator[tuple[str, Any, str | None]]:
+        """(event, JSON data, id) of each event of a Server-Sent Events stream until the server
+        ends it, from ``last_event_id`` on when given; ``TimeoutError`` once ``deadline`` (a
+        ``time.monotonic()``) passed; ``StreamBroken`` when the connection fails or the server
+        answers 5xx (worth reconnecting)."""
         import httpx
 
         # The server sends a keep-alive comment every 15 s; a read waits no longer than the
         # time left, so a read time-out past the deadline is the command's own time-out.
         read = 60.0 if deadline is None else max(0.1, min(60.0, deadline - time.monotonic()))
+        headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
         try:
-            with self._client.stream("GET", path, timeout=httpx.Timeout(30.0, read=read)) as response:
+            with self._client.stream("GET", path, headers=headers, timeout=httpx.Timeout(30.0, read=read)) as response:
                 if not response.is_success:
                     response.read()
-                    raise api_error(response, self.server, self._credentials, missing)
+                    error = api_error(response, self.server, self._credentials, missing)
+                    if response.status_code >= 500:
+                        raise StreamBroken(str(error))
+                    raise error
                 yield from _server_events(response, deadline)
         except httpx.ReadTimeout:
             if deadline is not None and time.monotonic() >= deadline:
                 raise TimeoutError from None
-            raise
+            raise StreamBroken("no keep-alive from the server") from None
+        except httpx.TransportError as exc:
+            raise StreamBroken(f"{type(exc).__name__}: {exc}") from exc
+
+
+class StreamBroken(Exception):
+    """A Server-Sent Events stream that failed, or was refused for the moment: reconnect."""
 
 
 def api_error(response: httpx.Response, server: str, credentials: str | None, missing: str | None) -> CliError:
@@ -126,17 +138,19 @@ def api_error(response: httpx.Response, server: str, credentials: str | None, mi
     return CliError(message, ExitCode.USAGE if status in (400, 422) else ExitCode.FAILED, problems)
 
 
-def _server_events(response: httpx.Response, deadline: float | None) -> Iterator[tuple[str, Any]]:
-    kind, data = "message", b""
+def _server_events(response: httpx.Response, deadline: float | None) -> Iterator[tuple[str, Any, str | None]]:
+    kind, data, event_id = "message", b"", None
     for line in response.iter_lines():
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError
         if line.startswith("event:"):
             kind = line[6:].strip()
+        elif line.startswith("id:"):
+            event_id = line[3:].strip()
         elif line.startswith("data:"):
             data += line[5:].strip().encode()
         elif not line and data:
-            yield kind, orjson.loads(data)
+            yield kind, orjson.loads(data), event_id
             kind, data = "message", b""
 
 

@@ -2,29 +2,35 @@
 
 The follow stream (``GET /executions/{id}/follow``) sends Kestra's Execution body on each
 change as an unnamed event (``id: progress``, the last one ``id: end``); Harrier also sends
-each log line as a ``log`` event. The exit code is the same
-whichever command waited: 0 on SUCCESS or WARNING, 1 on any other end, 4 on a time-out.
+each log line as a ``log`` event. Each frame's id is the stream's position: when the
+stream breaks (the webserver restarted, a proxy cut it, the server dropped a slow reader)
+the follower reconnects with it in ``Last-Event-ID`` and the server sends what it missed,
+nothing twice. The exit code is the same whichever command waited: 0 on SUCCESS or
+WARNING, 1 on any other end, 4 on a time-out.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from harrier.cli.client import Api
+from harrier.cli.client import Api, StreamBroken
 from harrier.cli.exceptions import CliError, ExitCode
 from harrier.cli.logs import log_line
 from harrier.cli.messages import unknown_execution
 from harrier.cli.output import duration_text, print_json, state_of
 
-__all__ = ["follow_to_end", "report"]
+__all__ = ["follow_events", "follow_to_end", "report"]
 
 # Kestra's ended states (Harrier's are among them); kept here so a command never imports the
 # flow model (harrier.core), and so it follows a Kestra server's executions too.
 _TERMINAL = frozenset({"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "SKIPPED", "RETRIED"})
 _OK_STATES = frozenset({"SUCCESS", "WARNING"})
+# Reconnects wait this long at first, twice as long each time after, up to the last.
+_RETRY_S = (0.5, 5.0)
 
 
 def follow_to_end(api: Api, execution_id: str, timeout: float, *, echo: bool) -> dict[str, Any]:
@@ -34,16 +40,16 @@ def follow_to_end(api: Api, execution_id: str, timeout: float, *, echo: bool) ->
     last: dict[str, Any] = {}
     printer = _Printer() if echo else None
     try:
-        for kind, data in api.events(f"/executions/{execution_id}/follow", deadline,
-                                     missing=unknown_execution(execution_id)):
-            if kind == "message":
+        for kind, data, _ in follow_events(api, execution_id, deadline):
+            if kind == "reconnect":
+                if echo:
+                    print(f"-- {data}; reconnecting", file=sys.stderr, flush=True)
+            elif kind == "message":
                 last = data
                 if printer:
                     printer.execution(data)
             elif kind == "log" and printer:
                 print(log_line(data), flush=True)
-            elif kind == "dropped":
-                raise CliError("the server dropped this follower (it read too slowly); follow it again")
     except TimeoutError:
         # The stream's last body may be older than the execution's: ask for the current one.
         current = api.json("GET", f"/executions/{execution_id}")
@@ -53,6 +59,34 @@ def follow_to_end(api: Api, execution_id: str, timeout: float, *, echo: bool) ->
         raise CliError(f"the follow stream of execution {execution_id} ended before the execution did "
                        f"(last seen {state_of(last)}): follow it again with `harrier execution follow {execution_id}`")
     return last
+
+
+def follow_events(api: Api, execution_id: str, deadline: float) -> Iterator[tuple[str, Any, str | None]]:
+    """(event, data, id) of the execution's follow stream up to its end frame, across
+    reconnects, each announced by a ``reconnect`` event saying why; ``TimeoutError`` at
+    ``deadline``. A server that cannot be reached at the first try is an error at once; once
+    the stream was open, a break is retried until the deadline."""
+    path, last_id, wait = f"/executions/{execution_id}/follow", None, _RETRY_S[0]
+    opened = False
+    while True:
+        try:
+            for kind, data, event_id in api.events(path, deadline, missing=unknown_execution(execution_id),
+                                                    last_event_id=last_id):
+                opened, last_id, wait = True, event_id or last_id, _RETRY_S[0]
+                if kind != "dropped":
+                    yield kind, data, event_id
+                if event_id == "end":
+                    return
+            why = "the server closed the stream"
+        except StreamBroken as exc:
+            if not opened:
+                raise (exc.__cause__ or CliError(str(exc))) from None
+            why = str(exc)
+        if time.monotonic() + wait >= deadline:
+            raise TimeoutError
+        yield "reconnect", why, last_id
+        time.sleep(wait)
+        wait = min(wait * 2, _RETRY_S[1])
 
 
 class _Printer:

@@ -3,7 +3,8 @@
 On start-up (blocking work runs in a thread): the flow table's consumer reads ``flows`` from
 the start, the follow feed's consumer starts at the end of ``execution-states`` and
 ``logs``, and a producer is opened for deploys and commands. On shutdown they stop in the
-reverse order. The app holds exactly two consumers, whatever the number of followers.
+reverse order. The app holds exactly two consumers, whatever the number of followers, and a
+third from the first reconnecting follower on, which reads back what followers missed.
 """
 
 from __future__ import annotations
@@ -27,14 +28,16 @@ from harrier.indexer.queries import HistoryQueries
 from harrier.indexer.stats import ExecutionStats
 from harrier.storage.base import Storage
 from harrier.storage.factory import storage_from_settings
-from harrier.topics.clients import create_consumer, create_producer
+from harrier.topics.clients import create_consumer, create_producer, producer_config
 from harrier.topics.specs import topic_name
 from harrier.webserver.auth import auth_dependency, warn_if_open
 from harrier.webserver.deploy import FlowDeployer
+from harrier.webserver.exceptions import WebserverError
 from harrier.webserver.fanout import FanOut
 from harrier.webserver.flowfeed import FlowFeed
 from harrier.webserver.flowtable import FlowTable
 from harrier.webserver.followfeed import FollowFeed
+from harrier.webserver.followreplay import FollowReplay
 from harrier.webserver.handlers import install_handlers
 from harrier.webserver.limits import BodyLimits
 from harrier.webserver.metrics import RequestMetrics, WebserverMetrics
@@ -143,6 +146,11 @@ def _start(
         consumers[purpose] = consumers.get(purpose, 0) + 1
         return create_consumer(settings, None, f"harrier-webserver-{purpose}")
 
+    partitioner = producer_config(settings).get("partitioner", "consistent_random")
+    if partitioner != "consistent_random":
+        # The follow stream finds an execution's partitions by the default's hash.
+        raise WebserverError(f"kafka producer property partitioner: {partitioner!r} is not supported "
+                             "(Harrier's producers use librdkafka's default, consistent_random)")
     try:
         table = FlowTable()
         flow_feed = FlowFeed(consumer("flows"), topics["flows"], table)
@@ -159,6 +167,9 @@ def _start(
         )
         follow_feed.start()
         started.append(follow_feed.stop)
+        # Its consumer is made at the first reconnect that resumes a stream.
+        follow_replay = FollowReplay(lambda: consumer("replay"), topics["execution-states"])
+        started.append(follow_replay.close)
     except BaseException:
         # A half-started app (Kafka down, topics missing) must not leave threads behind.
         for stop in reversed(started):
@@ -182,6 +193,7 @@ def _start(
         fanout=fanout,
         snapshots=snapshots,
         follow_feed=follow_feed,
+        follow_replay=follow_replay,
         producer=producer,
         es=es,
         history=HistoryQueries(es, names),
@@ -194,6 +206,8 @@ def _start(
 def _stop(services: Services) -> None:
     services.follow_feed.stop()
     services.consumers["follow"] -= 1
+    if services.follow_replay.close():
+        services.consumers["replay"] -= 1
     services.producer.stop()
     services.flow_feed.stop()
     services.consumers["flows"] -= 1

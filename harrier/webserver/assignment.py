@@ -22,9 +22,10 @@ def assign_all(
 ) -> dict[Partition, int]:
     """Assign every partition of ``topics``; return the partitions still to read up to now.
 
-    The result maps each non-empty partition to its high watermark (what "caught up" means
-    when reading from the start). ``from_end`` starts at the high watermark resolved now
-    rather than at the first fetch, so a record produced after this call is never skipped.
+    From the start, the result maps each non-empty partition to its high watermark (what
+    "caught up" means). ``from_end`` starts at the high watermark resolved now rather than at
+    the first fetch, so a record produced after this call is never skipped; the result then
+    maps every partition to that offset, where reading starts.
     """
     deadline = time.monotonic() + timeout_s
     try:
@@ -39,7 +40,7 @@ def assign_all(
             raise WebserverError(f"topic {topic} does not exist: create the topics first (harrier infra up)")
         for partition in sorted(described.partitions):
             low, high = _watermarks(consumer, TopicPartition(topic, partition), deadline)
-            if high > low and not from_end:
+            if from_end or high > low:
                 pending[(topic, partition)] = high
             assignment.append(TopicPartition(topic, partition, high if from_end else low))
     consumer.assign(assignment)

@@ -24,16 +24,22 @@ _TERMINAL_NAMES = frozenset(state.value for state in TERMINAL)
 class Event:
     """One thing that happened to an execution: a new snapshot or a log line.
 
-    ``data`` is the JSON payload as it travelled on Kafka (Harrier's snapshot or log line).
+    ``data`` is the JSON payload as it travelled on Kafka (Harrier's snapshot or log line);
+    ``offset`` is its record's offset on the execution's partition (-1 when it was read from
+    elsewhere: Elasticsearch), and ``line`` a log line's index in its batch.
     """
 
-    __slots__ = ("body", "data", "execution_id", "kind", "state")
+    __slots__ = ("body", "data", "execution_id", "kind", "line", "offset", "state")
 
-    def __init__(self, kind: str, execution_id: str, data: bytes, state: str | None = None) -> None:
+    def __init__(
+        self, kind: str, execution_id: str, data: bytes, state: str | None = None, offset: int = -1, line: int = 0,
+    ) -> None:
         self.kind = kind
         self.execution_id = execution_id
         self.data = data
         self.state = state
+        self.offset = offset
+        self.line = line
         # The API's JSON of ``data``, rendered once by the first follower that sends it and
         # shared by the others (an execution's followers all send the same bytes).
         self.body: bytes | None = None
@@ -49,9 +55,9 @@ def terminal_state(state: str | None) -> bool:
     return state in _TERMINAL_NAMES
 
 
-def execution_event(execution_id: str, data: bytes, state: str | None) -> Event:
+def execution_event(execution_id: str, data: bytes, state: str | None, offset: int = -1) -> Event:
     """A snapshot event; ``state`` is the execution's state as written (e.g. ``RUNNING``)."""
-    return Event("execution", execution_id, data, state if state in State.__members__ else None)
+    return Event("execution", execution_id, data, state if state in State.__members__ else None, offset)
 
 
 class Follower:

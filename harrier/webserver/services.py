@@ -10,12 +10,14 @@ from fastapi import Request
 from harrier.config.settings import Settings
 from harrier.indexer.queries import HistoryQueries
 from harrier.indexer.stats import ExecutionStats
+from harrier.kv.store import TopicKVStore
 from harrier.storage.base import Storage
 from harrier.webserver.deploy import FlowDeployer
 from harrier.webserver.fanout import FanOut
 from harrier.webserver.flowfeed import FlowFeed
 from harrier.webserver.flowtable import FlowTable
 from harrier.webserver.followfeed import FollowFeed
+from harrier.webserver.followreplay import FollowReplay
 from harrier.webserver.options import WebserverOptions
 from harrier.webserver.producer import AsyncProducer
 from harrier.webserver.snapshots import SnapshotCache
@@ -36,11 +38,13 @@ class Services:
     fanout: FanOut
     snapshots: SnapshotCache
     follow_feed: FollowFeed
+    follow_replay: FollowReplay
     producer: AsyncProducer
     es: Elasticsearch
     history: HistoryQueries
     stats: ExecutionStats
     storage: Storage
+    kv: TopicKVStore
     consumers: dict[str, int]
 
 

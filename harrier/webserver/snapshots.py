@@ -14,23 +14,29 @@ __all__ = ["SnapshotCache"]
 
 
 class SnapshotCache:
-    """Snapshot payload bytes by execution id; least recently written dropped past ``capacity``."""
+    """Snapshot payload bytes (and their record's offset) by execution id; least recently
+    written dropped past ``capacity``."""
 
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
-        self._snapshots: OrderedDict[str, bytes] = OrderedDict()
+        self._snapshots: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, execution_id: str, data: bytes) -> None:
+    def put(self, execution_id: str, data: bytes, offset: int = -1) -> None:
         """Remember the latest snapshot of an execution."""
         with self._lock:
-            self._snapshots[execution_id] = data
+            self._snapshots[execution_id] = (data, offset)
             self._snapshots.move_to_end(execution_id)
             if len(self._snapshots) > self.capacity:
                 self._snapshots.popitem(last=False)
 
     def get(self, execution_id: str) -> bytes | None:
         """The latest snapshot seen, or None."""
+        entry = self.entry(execution_id)
+        return None if entry is None else entry[0]
+
+    def entry(self, execution_id: str) -> tuple[bytes, int] | None:
+        """The latest snapshot seen and its offset on ``execution-states`` (-1 if not known)."""
         with self._lock:
             return self._snapshots.get(execution_id)
 

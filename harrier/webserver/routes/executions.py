@@ -96,14 +96,22 @@ async def get_execution(execution_id: str, svc: Services = Depends(services)) ->
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
-              "description": "Kestra's stream: an Execution per change (id progress, the last one id end); "
-                             "Harrier adds named log events (event: log, a LogEntry each)"},
+              "description": "Kestra's stream: an Execution per change (the last one id end); Harrier adds "
+                             "named log events (event: log, a LogEntry each), and each frame's id is the "
+                             "stream's position: reconnect with it in Last-Event-ID to miss nothing"},
         **_NOT_FOUND,
     },
 )
-async def follow_execution(execution_id: str, svc: Services = Depends(services)) -> StreamingResponse:
+async def follow_execution(
+    execution_id: str,
+    last_event_id: str | None = Header(
+        None, alias="Last-Event-ID", max_length=100,
+        description="The id of the last frame a reconnecting client got: the stream resumes after it",
+    ),
+    svc: Services = Depends(services),
+) -> StreamingResponse:
     """Stream the execution as it changes, and its log lines, until it ends."""
-    return await follow_response(svc, execution_id, KestraFrames())
+    return await follow_response(svc, execution_id, KestraFrames(), last_event_id)
 
 
 @router.delete("/{execution_id}/kill", **_COMMAND)
@@ -206,29 +214,30 @@ async def _existing(svc: Services, execution_id: str) -> bytes | None:
 
 
 class KestraFrames:
-    """Kestra's follow stream: each snapshot an Execution with ``id: progress`` (the default
-    event type, what Kestra's UI listens to), log lines as named ``log`` events, and the last
-    Execution again with ``id: end``."""
-
-    def __init__(self) -> None:
-        self._last: bytes = b"{}"
+    """Kestra's follow stream: each snapshot an Execution (the default event type, what
+    Kestra's UI listens to), log lines as named ``log`` events, and the last Execution again
+    with ``id: end``. The other frames' ids are the stream's positions, not Kestra's
+    ``progress``: Kestra's UI reads only ``end``."""
 
     def event(self, event: Event) -> bytes | None:
-        """The frame of a snapshot or of a log line."""
+        """The frame of a snapshot or of a log line, without its id."""
         if event.kind == "execution":
-            if event.body is None:
-                event.body = orjson.dumps(execution_body(orjson.loads(event.data), _now()))
-            self._last = event.body
-            return b"id: progress\ndata: " + event.body + b"\n\n"
+            return b"data: " + self._body(event) + b"\n\n"
         if event.kind == "log":
             if event.body is None:
                 event.body = orjson.dumps(log_entry_body(orjson.loads(event.data)))
             return b"event: log\ndata: " + event.body + b"\n\n"
         return None
 
-    def end(self) -> bytes:
-        """The last Execution seen, marked as the end."""
-        return b"id: end\ndata: " + self._last + b"\n\n"
+    def end(self, last: Event | None) -> bytes:
+        """The last Execution, marked as the end."""
+        return b"id: end\ndata: " + (b"{}" if last is None else self._body(last)) + b"\n\n"
+
+    @staticmethod
+    def _body(event: Event) -> bytes:
+        if event.body is None:
+            event.body = orjson.dumps(execution_body(orjson.loads(event.data), _now()))
+        return event.body
 
 
 def _now() -> datetime:

@@ -65,11 +65,13 @@ def test_kestra_frames_render_each_event_once_for_all_its_followers() -> None:
     assert event.terminal
     first, second = KestraFrames(), KestraFrames()
     frame = first.event(event)
-    assert frame is not None and frame.startswith(b"id: progress\ndata: ")
+    # The stream puts its position in front as the frame's id.
+    assert frame is not None and frame.startswith(b"data: ")
     body = event.body
     assert body is not None and orjson.loads(body)["state"]["current"] == "SUCCESS"
     assert second.event(event) == frame and event.body is body
-    assert first.end() == b"id: end\ndata: " + body + b"\n\n"
+    assert first.end(event) == b"id: end\ndata: " + body + b"\n\n"
+    assert first.end(None) == b"id: end\ndata: {}\n\n"
     line = {"execution_id": "e", "namespace": "n", "flow_id": "f", "level": "INFO",
             "timestamp": "2026-12-03T10:00:00+00:00", "message": "hi", "offset": 3, "line": 0}
     log = first.event(Event("log", "e", orjson.dumps(line)))
