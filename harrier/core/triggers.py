@@ -1,4 +1,4 @@
-"""Trigger declarations: Schedule, ScheduleOnDates, Flow, Webhook and the Kafka triggers.
+"""Trigger declarations: Schedule, ScheduleOnDates, Flow, Webhook, http.Trigger and the Kafka triggers.
 
 Like tasks, each trigger type declares only its own properties; the scheduler and the
 webserver give them behaviour. No Kafka client is imported here: the Kafka triggers are
@@ -16,10 +16,10 @@ from typing import Any, ClassVar, Literal
 from croniter import croniter
 from pydantic import Field, ValidationInfo, field_validator
 
-from harrier.core.properties import Duration, DynStr
+from harrier.core.properties import Duration, DynDict, DynStr
 from harrier.core.tasks.base import Plugin
 
-__all__ = ["BUILTIN_TRIGGERS", "FlowTrigger", "KafkaRealtimeTrigger", "KafkaTrigger", "Schedule", "ScheduleOnDates",
+__all__ = ["BUILTIN_TRIGGERS", "FlowTrigger", "HttpTrigger", "KafkaRealtimeTrigger", "KafkaTrigger", "Schedule", "ScheduleOnDates",
            "SerdeType", "Trigger", "Webhook"]
 
 _CORE = "io.kestra.plugin.core.trigger."
@@ -249,5 +249,24 @@ class KafkaTrigger(_KafkaConsumer):
     poll_duration: Duration | None = None
 
 
-BUILTIN_TRIGGERS: tuple[type[Trigger], ...] = (Schedule, ScheduleOnDates, FlowTrigger, Webhook, KafkaRealtimeTrigger,
-                                               KafkaTrigger)
+class HttpTrigger(Trigger):
+    """Call ``uri`` every ``interval``; start an execution when ``responseCondition`` holds."""
+
+    type_name: ClassVar[str] = "http.Trigger"
+    type_aliases: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.http.Trigger", "io.kestra.plugin.fs.http.Trigger")
+
+    uri: DynStr
+    method: DynStr = "GET"
+    body: DynStr | None = None
+    headers: DynDict | None = None
+    form_data: DynDict | None = None
+    content_type: DynStr | None = None
+    params: DynDict | None = None
+    options: dict[str, Any] | None = None
+    interval: Duration = timedelta(seconds=60)
+    response_condition: DynStr = "{{ response.statusCode < 400 }}"
+    encrypt_body: Literal[False] = False
+
+
+BUILTIN_TRIGGERS: tuple[type[Trigger], ...] = (Schedule, ScheduleOnDates, FlowTrigger, Webhook, HttpTrigger,
+                                               KafkaRealtimeTrigger, KafkaTrigger)

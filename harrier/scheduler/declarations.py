@@ -17,7 +17,7 @@ from harrier.core.conditions import Conditions, Kind, compile_conditions
 from harrier.core.exceptions import FlowValidationError
 from harrier.core.messages import FlowRecord
 from harrier.core.registry import default_registry
-from harrier.core.triggers import KafkaTrigger, Schedule, ScheduleOnDates, Trigger
+from harrier.core.triggers import HttpTrigger, KafkaTrigger, Schedule, ScheduleOnDates, Trigger
 from harrier.core.validation import parse_flow
 from harrier.scheduler.exceptions import TriggerDefinitionError
 from harrier.scheduler.ondates import first_date_after
@@ -110,7 +110,7 @@ class Declarations:
             before = self.model(previous) if previous is not None else None
             same = isinstance(before, ScheduleOnDates) and before.dates == trigger.dates
             return {"next_date": previous.next_date if same and previous is not None else first_date_after(trigger, now)}
-        if isinstance(trigger, KafkaTrigger):
+        if isinstance(trigger, (KafkaTrigger, HttpTrigger)):
             keep = previous is not None and previous.next_date is not None
             return {"next_date": previous.next_date if keep and previous is not None else now + trigger.interval}
         return {"next_date": None}

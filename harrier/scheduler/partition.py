@@ -27,13 +27,22 @@ import orjson
 
 from harrier.core.conditions import ConditionError, WindowStep, advance, deep_merge
 from harrier.core.messages import CreateExecution, FlowRecord
-from harrier.core.triggers import FlowTrigger, KafkaRealtimeTrigger, KafkaTrigger, Schedule, ScheduleOnDates, Trigger
+from harrier.core.triggers import (
+    FlowTrigger,
+    HttpTrigger,
+    KafkaRealtimeTrigger,
+    KafkaTrigger,
+    Schedule,
+    ScheduleOnDates,
+    Trigger,
+)
 from harrier.gcpause import paused_gc
 from harrier.scheduler.declarations import Declarations, declare_triggers
 from harrier.scheduler.exceptions import TriggerDefinitionError
 from harrier.scheduler.firing import flow_trigger_execution, triggered_execution
 from harrier.scheduler.flowtriggers import FlowTriggerIndex
 from harrier.scheduler.heap import DueHeap
+from harrier.scheduler.httppolls import HttpRequest, HttpResponse, request_of, response_holds
 from harrier.scheduler.ondates import evaluate_on_dates
 from harrier.scheduler.schedules import evaluate_schedule
 from harrier.scheduler.state import (
@@ -132,6 +141,7 @@ class TriggerPartition:
         self.flow_triggers = FlowTriggerIndex()
         self.kafka_triggers: dict[str, KafkaRealtimeTrigger | KafkaTrigger] = {}
         self.due_batches: list[str] = []
+        self.due_polls: list[str] = []
         self._staged: dict[str, FlowRecord | bytes | None] = {}
         self._writes: dict[str, bytes | None] = {}
         self._executions: list[CreateExecution] = []
@@ -312,6 +322,34 @@ class TriggerPartition:
             self._put(step.state, now)
         elif isinstance(trigger, KafkaTrigger) and state.execution_id is None:
             self.due_batches.append(state.uid)
+        elif isinstance(trigger, HttpTrigger) and state.execution_id is None:
+            # The runtime sends the request; the next poll is an interval from this one.
+            self.due_polls.append(state.uid)
+            self._put(state.model_copy(update={"next_date": now + trigger.interval, "updated_at": now}), now)
+
+    def poll_request(self, uid: str) -> HttpRequest:
+        """The rendered request of a due http.Trigger."""
+        state = self.states[uid]
+        trigger = self.declarations.model(state)
+        assert isinstance(trigger, HttpTrigger)
+        return request_of(state, trigger)
+
+    def fire_poll(self, uid: str, response: HttpResponse, polled_at: datetime, now: datetime) -> CreateExecution | None:
+        """An http.Trigger's response is back: start an execution when its condition holds."""
+        state = self.states.get(uid)
+        if state is None or state.disabled or state.execution_id is not None:
+            return None
+        trigger = self.declarations.model(state)
+        assert isinstance(trigger, HttpTrigger)
+        if response.error is not None:
+            logger.warning("trigger %s: %s %s failed: %s", uid, trigger.method, response.uri, response.error)
+            return None
+        if not response_holds(state, trigger, response):
+            return None
+        created = triggered_execution(state, response.variables(), ("http", polled_at.isoformat()), now)
+        self._executions.append(created)
+        self._put(state.model_copy(update={"execution_id": created.execution_id, "locked_at": now, "updated_at": now}), now)
+        return created
 
     def fire_batch(self, uid: str, records: list[dict[str, Any]], now: datetime) -> CreateExecution | None:
         """A batch Kafka trigger is due with ``records`` (maybe none): start one execution."""

@@ -15,14 +15,15 @@ its states already reflect are not read again), or from the beginning when it ha
 The loop, in phases::
 
     poll flows (rebalances and restores happen here) -> start caught-up partitions
-    -> read execution-states -> read Kafka triggers -> evaluate due triggers -> commit
+    -> read execution-states -> read Kafka triggers -> evaluate due triggers (http.Trigger
+    requests go to a thread pool) -> take the answered requests -> commit
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from threading import Event
 
@@ -34,6 +35,7 @@ from harrier.core.triggers import KafkaTrigger
 from harrier.gcpause import paused_gc
 from harrier.scheduler.clock import Clock, SystemClock
 from harrier.scheduler.exceptions import TopicLayoutError, TriggerDefinitionError
+from harrier.scheduler.httppolls import HttpResponse, send
 from harrier.scheduler.kafkatriggers import KafkaTriggerSource
 from harrier.scheduler.partition import PartitionStatus, TriggerPartition
 from harrier.scheduler.records import CREATE_EXECUTION_SERDE
@@ -61,6 +63,8 @@ FLOWS_CHECKPOINT_MAX_AGE = timedelta(milliseconds=FLOWS_DELETE_RETENTION_MS) / 2
 OFFSETS_TIMEOUT_S = 30.0
 # Longest a loop step waits for records when nothing is due sooner.
 MAX_WAIT_S = 0.05
+# Threads sending http.Trigger requests, beside the loop.
+POLL_THREADS = 4
 
 
 class Scheduler:
@@ -88,6 +92,9 @@ class Scheduler:
         self.partitions: dict[int, TriggerPartition] = {}
         self.producers: dict[int, TransactionalProducer] = {}
         self.sources: dict[str, KafkaTriggerSource] = {}
+        # http.Trigger requests out on the pool: uid -> (partition, when sent, answer).
+        self.polls: dict[str, tuple[int, datetime, Future[HttpResponse]]] = {}
+        self._pool: ThreadPoolExecutor | None = None
         self._flows_caught_up: set[int] = set()
         self._last_progress = 0.0
         self._failed_sources: dict[str, int] = {}
@@ -121,6 +128,8 @@ class Scheduler:
         """Leave the group (its partitions move to the other instances) and close clients."""
         for p in list(self.partitions):
             self._drop(p)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
         self.flows.close()
         self.restorer.close()
         self.states_reader.close()
@@ -134,6 +143,7 @@ class Scheduler:
         self._sync_sources()
         self._poll_sources(now)
         self._evaluate(now)
+        self._collect_polls(now)
         self._commit()
 
     # -- rebalancing ---------------------------------------------------------------------
@@ -170,6 +180,8 @@ class Scheduler:
             producer.raw.flush(5)
         for uid in [uid for uid, source in self.sources.items() if source.partition == p]:
             self.sources.pop(uid).close()
+        for uid in [uid for uid, (q, _, _) in self.polls.items() if q == p]:
+            self.polls.pop(uid)
 
     def _reset(self, p: int) -> None:
         """Rebuild partition ``p`` from Kafka after a failed transaction."""
@@ -320,6 +332,35 @@ class Scheduler:
                 records = source.take(trigger.max_records or 10_000) if source is not None else []
                 part.fire_batch(uid, records, now)
             part.due_batches.clear()
+            for uid in part.due_polls:
+                self._start_poll(part, uid, now)
+            part.due_polls.clear()
+
+    def _start_poll(self, part: TriggerPartition, uid: str, now: datetime) -> None:
+        if uid in self.polls:
+            return  # the previous request is still out: this interval is skipped
+        try:
+            request = part.poll_request(uid)
+        except TriggerDefinitionError as exc:
+            logger.error("trigger %s not polled: %s", uid, exc)
+            return
+        self.polls[uid] = (part.partition, now, self._poll_pool().submit(send, request))
+
+    def _poll_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=POLL_THREADS, thread_name_prefix="http-trigger")
+        return self._pool
+
+    def _collect_polls(self, now: datetime) -> None:
+        for uid in [uid for uid, (_, _, future) in self.polls.items() if future.done()]:
+            p, polled_at, future = self.polls.pop(uid)
+            part = self.partitions.get(p)
+            if part is None or part.status is not PartitionStatus.RUNNING:
+                continue
+            try:
+                part.fire_poll(uid, future.result(), polled_at, now)
+            except TriggerDefinitionError as exc:
+                logger.error("trigger %s not fired: %s", uid, exc)
 
     def _commit(self) -> None:
         now = self.clock.now()

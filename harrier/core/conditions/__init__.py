@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from harrier.core.conditions.base import Condition, ConditionContext, ConditionError, ExecutionFacts, Kind
 from harrier.core.conditions.compile import Conditions, compile_conditions, condition_problems
+from harrier.core.conditions.executions import truthy
 from harrier.core.conditions.windows import (
     ConditionWindow,
     MultipleCondition,
@@ -36,4 +37,5 @@ __all__ = [
     "compile_conditions",
     "condition_problems",
     "deep_merge",
+    "truthy",
 ]

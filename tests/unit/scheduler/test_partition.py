@@ -7,6 +7,7 @@ from scheduler_flows import flow_record
 
 from harrier.core.messages import CreateExecution
 from harrier.core.states import State
+from harrier.scheduler.httppolls import HttpResponse
 from harrier.scheduler.partition import Lock, Output, TriggerPartition
 from harrier.scheduler.state import TRIGGER_STATE_SERDE
 from harrier.scheduler.ticks import LatePolicy
@@ -350,3 +351,31 @@ def test_schedule_on_dates_fires_each_listed_date_once_in_its_timezone() -> None
     [second], outputs = part.drain(with_progress=False)
     assert second.trigger["date"] == "2026-01-01T14:02:00+01:00"
     assert states_of(outputs)["company.team/report/dates"].next_date is None
+
+
+def test_http_trigger_polls_on_its_interval_and_fires_when_the_response_condition_holds() -> None:
+    part = running(flow_record("report", """  - id: http
+    type: io.kestra.plugin.fs.http.Trigger
+    uri: "https://shop.example/{{ flow.id }}/1"
+    responseCondition: "{{ json(response.body).price <= 110 }}"
+    interval: PT30S
+    headers: {Accept: application/json}
+"""))
+    part.drain(with_progress=False)
+    assert part.next_due() == (T0 + timedelta(seconds=30)).timestamp()
+    polled_at = T0 + timedelta(seconds=30)
+    part.tick(polled_at)
+    assert part.due_polls == ["company.team/report/http"]
+    request = part.poll_request("company.team/report/http")
+    assert (request.method, request.uri, request.headers) == ("GET", "https://shop.example/report/1", {"Accept": "application/json"})
+    assert part.next_due() == (polled_at + timedelta(seconds=30)).timestamp()  # the next poll is an interval away
+
+    expensive = HttpResponse(request.uri, 200, {"content-type": ["application/json"]}, '{"price": 120}')
+    assert part.fire_poll("company.team/report/http", expensive, polled_at, polled_at) is None
+    cheap = HttpResponse(request.uri, 200, {"content-type": ["application/json"]}, '{"price": 100}')
+    created = part.fire_poll("company.team/report/http", cheap, polled_at, polled_at)
+    assert created is not None and created.trigger == {
+        "id": "http", "type": "http.Trigger", "uri": request.uri, "code": 200,
+        "headers": {"content-type": ["application/json"]}, "body": '{"price": 100}'}
+    assert part.next_due() is None  # locked until its execution ends
+    assert part.fire_poll("company.team/report/http", cheap, polled_at, polled_at) is None
