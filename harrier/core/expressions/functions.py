@@ -27,6 +27,7 @@ from harrier.core.exceptions import HarrierExpressionError
 from harrier.core.expressions.context import iteration_key
 from harrier.core.expressions.dates import format_date, to_datetime
 from harrier.core.expressions.environment import to_text
+from harrier.core.expressions.formats import FORMAT_FILTERS, FORMAT_FUNCTIONS
 from harrier.core.expressions.kv import KV_FUNCTIONS
 from harrier.core.expressions.limits import LIMITS, active_budget, check_size
 from harrier.core.secrets import read_secret
@@ -83,18 +84,26 @@ def to_json(value: Any) -> str:
 
 
 @pass_context
-def render_function(context: Context, template: Any) -> Any:
-    """Render a string holding an expression with the current variables (recursion bounded)."""
+def render_function(context: Context, template: Any, recursive: bool = True) -> Any:
+    """Render a string holding an expression with the current variables; as Kestra's, again
+    and again while the result still holds one (`recursive=false`: once). Depth bounded."""
     if not isinstance(template, str) or _render_hook is None:
         return template
     budget = active_budget()
-    budget.render_depth += 1
+    depth = budget.render_depth
     try:
-        if budget.render_depth > budget.limits.max_render_depth:
-            raise HarrierExpressionError(f"render() nests deeper than {budget.limits.max_render_depth}")
-        return _render_hook(template, context.get_all())
+        result: Any = template
+        while isinstance(result, str) and ("{{" in result or "{%" in result):
+            budget.render_depth += 1
+            if budget.render_depth > budget.limits.max_render_depth:
+                raise HarrierExpressionError(f"render() nests deeper than {budget.limits.max_render_depth}")
+            rendered = _render_hook(result, context.get_all())
+            if not recursive or rendered == result:
+                return rendered
+            result = rendered
+        return result
     finally:
-        budget.render_depth -= 1
+        budget.render_depth = depth
 
 
 @pass_context
@@ -266,6 +275,9 @@ GLOBALS: dict[str, Any] = {
     "uuid": lambda: str(uuid.uuid4()),
     "randomInt": _random_int,
     **KV_FUNCTIONS,
+    **FORMAT_FUNCTIONS,
+    # Pebble's literal for null (Jinja's is `none`).
+    "null": None,
 }
 
 FILTERS: dict[str, Any] = {
@@ -300,6 +312,7 @@ FILTERS: dict[str, Any] = {
     "substringBeforeLast": _substring(before=True, last=True),
     "substringAfter": _substring(before=False, last=False),
     "substringAfterLast": _substring(before=False, last=True),
+    **FORMAT_FILTERS,
 }
 
 def _is_empty(value: Any) -> bool:
@@ -318,8 +331,20 @@ def _is_json(value: Any) -> bool:
     return True
 
 
+def _contains(value: Any, item: Any) -> bool:
+    # Pebble's `contains` operator (rewritten into this test by pebble.py).
+    if isinstance(item, list) and not isinstance(value, str):
+        return all(_contains(value, i) for i in item)
+    if isinstance(value, str):
+        return to_text(item) in value
+    if isinstance(value, (Mapping, list, tuple)):
+        return item in value
+    raise HarrierExpressionError(f"contains: a {type(value).__name__} value holds nothing")
+
+
 # Pebble's tests Jinja lacks (Jinja already has defined, even, odd, iterable).
 TESTS: dict[str, Any] = {
+    "harrier_contains": _contains,
     "empty": _is_empty,
     "json": _is_json,
     "map": lambda value: isinstance(value, Mapping),

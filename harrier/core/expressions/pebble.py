@@ -1,7 +1,10 @@
 """Kestra (Pebble) operators Jinja lacks, rewritten into Jinja before parsing.
 
 - `a ?? b`: `b` when `a` is undefined or null (`a | harrier_coalesce(b)`);
-- `cond ? a : b`: the ternary (`((a) if (cond) else (b))`).
+- `cond ? a : b`: the ternary (`((a) if (cond) else (b))`);
+- `a equals b`: `a == b`; `a contains b`: the test `a is harrier_contains b` (an item of a
+  list, a key of a map, a substring of a text; every item when `b` is a list), bound as
+  tightly as a comparison.
 
 Only operators at the top level of a `{{ }}` block, or of the expression of an
 `{% if %}`, `{% elif %}` or `{% set x = %}` statement, are rewritten; quoted strings and
@@ -114,20 +117,36 @@ def _expression(text: str) -> str:
     return text
 
 
+_QUOTED = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+_EQUALS = re.compile(r"(?<=[\s)\]])equals(?=[\s(\[])")
+_CONTAINS = re.compile(r"(?<=[\s)\]])contains(?=[\s(\[])")
+
+
+def _words(body: str) -> str:
+    """`equals` and `contains` outside quoted strings, as Jinja operators."""
+    parts = _QUOTED.split(body)
+    for i in range(0, len(parts), 2):
+        parts[i] = _CONTAINS.sub("is harrier_contains", _EQUALS.sub("==", parts[i]))
+    return "".join(parts)
+
+
 def _block(match: re.Match[str]) -> str:
     opening, body, closing = match.groups()
+    if "equals" in body or "contains" in body:
+        body = _words(body)
     if "?" not in body:
-        return match.group(0)
+        return opening + body + closing
     if opening.startswith("{{"):
         return opening + _expression(body) + closing
     statement = _STATEMENT.match(body)
     if statement is None:
-        return match.group(0)
+        return opening + body + closing
     return opening + statement.group(1) + _expression(statement.group(2)) + closing
 
 
 def translate(source: str) -> str:
-    """Rewrite Pebble's `??` and `? :` into Jinja; everything else is left as written."""
-    if "?" not in source:
+    """Rewrite Pebble's `??`, `? :`, `equals` and `contains` into Jinja; everything else is
+    left as written."""
+    if "?" not in source and "equals" not in source and "contains" not in source:
         return source
     return _BLOCK.sub(_block, source)

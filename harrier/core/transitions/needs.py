@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from harrier.core.durations import is_template
-from harrier.core.expressions.render import ENVIRONMENT
+from harrier.core.expressions.render import parse_template
 
 __all__ = ["ALL_ROOTS", "Needs", "needs_of", "template_strings"]
 
@@ -24,6 +24,9 @@ __all__ = ["ALL_ROOTS", "Needs", "needs_of", "template_strings"]
 ALL_ROOTS = frozenset(
     {"flow", "execution", "inputs", "outputs", "vars", "labels", "trigger", "task", "taskrun", "parent", "parents", "envs"}
 )
+
+
+_READS_ANYTHING = frozenset({"render", "printContext"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +61,16 @@ def template_strings(value: Any) -> Iterator[str]:
 
 def _scan(source: str) -> tuple[set[str], set[str] | None]:
     try:
-        tree = ENVIRONMENT.parse(source)
+        # Parsed as rendered: Pebble's `??`, `? :`, `equals` and `contains` rewritten first.
+        tree = parse_template(source)
         # Compiles the tree: an unknown filter or test (TemplateAssertionError) fails here.
         undeclared = meta.find_undeclared_variables(tree)
     except TemplateSyntaxError:
         # The render reports the error where the template runs; it reads nothing.
         return set(), set()
     roots = {name for name in undeclared if name in ALL_ROOTS}
-    if any(n.name == "render" for n in tree.find_all(nodes.Name)):
-        # render() of a string we cannot see may read anything.
+    if any(n.name in _READS_ANYTHING for n in tree.find_all(nodes.Name)):
+        # render() of a string we cannot see may read anything; printContext() prints it all.
         return set(ALL_ROOTS), None
     if "outputs" not in roots:
         return roots, set()
