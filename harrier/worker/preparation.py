@@ -19,13 +19,13 @@ import orjson
 from pydantic import ValidationError
 
 from harrier.core.exceptions import HarrierExpressionError
-from harrier.core.expressions import environment_variables, render_value
+from harrier.core.expressions import render_value
 from harrier.core.messages import WorkerTask
 from harrier.core.registry import Registry
-from harrier.core.sealing import reveal_inputs
 from harrier.core.tasks.base import LogLevel, Task, TaskKind
 from harrier.worker.exceptions import TaskNotRunnable
 from harrier.worker.tasks import run_function
+from harrier.worker.variables import build_variables
 
 __all__ = ["Prepared", "STATIC_PROPERTIES", "build_variables", "prepare", "requested_log_level"]
 
@@ -57,24 +57,6 @@ def requested_log_level(raw: Mapping[str, Any]) -> LogLevel | None:
         return None
 
 
-def build_variables(record: WorkerTask) -> dict[str, Any]:
-    """The expression variables of a task run: its context plus what the record itself says.
-
-    SECRET inputs arrive sealed and are revealed here, for rendering only (ValueError when
-    this worker's encryption key cannot read them).
-    """
-    variables = dict(reveal_inputs(record.context))
-    taskrun = {"id": record.task_run_id, "value": record.value, "attemptsCount": record.attempt}
-    if "taskrun" in variables and isinstance(variables["taskrun"], Mapping):
-        taskrun = {**taskrun, **variables["taskrun"]}
-    variables["taskrun"] = taskrun
-    variables.setdefault("execution", {"id": record.execution_id})
-    variables.setdefault("flow", {"id": record.flow_id, "namespace": record.namespace, "revision": record.flow_revision})
-    variables.setdefault("task", {"id": record.task_id, "type": record.task.get("type")})
-    variables.setdefault("envs", environment_variables())
-    return variables
-
-
 def prepare(record: WorkerTask, registry: Registry) -> Prepared:
     """Resolve, render and validate the task of `record`; `TaskNotRunnable` says what is wrong."""
     raw = record.task
@@ -99,7 +81,8 @@ def prepare(record: WorkerTask, registry: Registry) -> Prepared:
     rendered: dict[str, Any] = {}
     try:
         for key, value in raw.items():
-            rendered[key] = value if key in STATIC_PROPERTIES else render_value(value, variables, where=key)
+            static = key in STATIC_PROPERTIES or key in cls.unrendered
+            rendered[key] = value if static else render_value(value, variables, where=key)
     except HarrierExpressionError as exc:
         raise TaskNotRunnable(f"property {exc}") from None
     try:

@@ -16,7 +16,7 @@ from harrier.core.tasks.flowable import (
     Subflow,
     Switch,
 )
-from harrier.core.tasks.http import Request
+from harrier.core.tasks.http import Download, Request
 from harrier.core.tasks.jsonata import TransformValue
 from harrier.core.tasks.kv import KVDelete, KVGet, KVGetKeys, KVSet
 from harrier.core.tasks.labels import SetLabels
@@ -26,16 +26,31 @@ from harrier.core.tasks.outputs import OutputValues, Return
 from harrier.core.tasks.scripts import PythonScript, ShellCommands
 from harrier.core.tasks.sleep import Sleep
 from harrier.core.tasks.state import StateDelete, StateGet, StateSet
+from harrier.core.tasks.storage import (
+    Concat,
+    DeduplicateItems,
+    Delete,
+    FilterItems,
+    PurgeCurrentExecutionFiles,
+    Reverse,
+    Size,
+    Split,
+)
 
 __all__ = [
     "BUILTIN_TASKS",
     "AllowFailure",
+    "Concat",
     "Dag",
     "DagTask",
+    "DeduplicateItems",
+    "Delete",
+    "Download",
     "EachParallel",
     "EachSequential",
     "Echo",
     "Fail",
+    "FilterItems",
     "ForEach",
     "If",
     "KVDelete",
@@ -48,14 +63,18 @@ __all__ = [
     "Parallel",
     "Pause",
     "Plugin",
+    "PurgeCurrentExecutionFiles",
     "PythonScript",
     "Request",
     "Retry",
     "Return",
+    "Reverse",
     "Sequential",
     "SetLabels",
     "ShellCommands",
+    "Size",
     "Sleep",
+    "Split",
     "StateDelete",
     "StateGet",
     "StateSet",
@@ -88,9 +107,18 @@ BUILTIN_TASKS: tuple[type[Task], ...] = (
     Sleep,
     Fail,
     Request,
+    Download,
     ShellCommands,
     PythonScript,
     TransformValue,
+    Concat,
+    Delete,
+    Size,
+    Reverse,
+    Split,
+    PurgeCurrentExecutionFiles,
+    FilterItems,
+    DeduplicateItems,
     KVSet,
     KVGet,
     KVDelete,

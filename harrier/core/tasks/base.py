@@ -92,6 +92,8 @@ class Task(Plugin):
     """Base of every task type; the properties here are valid on all tasks."""
 
     kind: ClassVar[TaskKind] = TaskKind.RUNNABLE
+    # Properties the worker leaves as written: the task renders them itself (per item).
+    unrendered: ClassVar[frozenset[str]] = frozenset()
 
     retry: Retry | None = None
     timeout: DynDuration | None = None

@@ -1,4 +1,4 @@
-"""The HTTP Request task."""
+"""The HTTP tasks: Request and Download."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from harrier.core.properties import DynBool, DynDict, DynStr
 from harrier.core.tasks.base import Task
 
-__all__ = ["Request"]
+__all__ = ["Download", "Request"]
 
 
 class Request(Task):
@@ -26,3 +26,14 @@ class Request(Task):
     options: dict[str, Any] | None = None
     allow_failed: DynBool = False
     encrypt_body: bool = False
+
+
+class Download(Request):
+    """Download `uri` into internal storage: outputs `uri` (the stored file), `code`, `length`
+    and `headers`."""
+
+    type_name: ClassVar[str] = "http.Download"
+    type_aliases: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.http.Download", "io.kestra.plugin.fs.http.Download")
+
+    fail_on_empty_response: DynBool = True
+    save_as: DynStr | None = None

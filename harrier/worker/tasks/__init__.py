@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harrier.core.tasks import (
+    Download,
     Echo,
     Fail,
     KVDelete,
@@ -33,7 +34,7 @@ from harrier.core.tasks import (
     TransformValue,
 )
 from harrier.worker.tasks.fail import run_fail
-from harrier.worker.tasks.http import run_request
+from harrier.worker.tasks.http import run_download, run_request
 from harrier.worker.tasks.jsonata import run_transform_value
 from harrier.worker.tasks.kv import run_kv_delete, run_kv_get, run_kv_get_keys, run_kv_set
 from harrier.worker.tasks.log import run_echo, run_log
@@ -41,6 +42,7 @@ from harrier.worker.tasks.outputs import run_output_values, run_return
 from harrier.worker.tasks.scripts import run_python_script, run_shell_commands
 from harrier.worker.tasks.sleep import run_sleep
 from harrier.worker.tasks.state import run_state_delete, run_state_get, run_state_set
+from harrier.worker.tasks.storage import STORAGE_RUNS
 
 __all__ = ["RUNS", "run_function"]
 
@@ -52,6 +54,7 @@ RUNS: dict[str, Callable[..., Any]] = {
     Sleep.type_name: run_sleep,
     Fail.type_name: run_fail,
     Request.type_name: run_request,
+    Download.type_name: run_download,
     ShellCommands.type_name: run_shell_commands,
     PythonScript.type_name: run_python_script,
     TransformValue.type_name: run_transform_value,
@@ -62,6 +65,7 @@ RUNS: dict[str, Callable[..., Any]] = {
     StateSet.type_name: run_state_set,
     StateGet.type_name: run_state_get,
     StateDelete.type_name: run_state_delete,
+    **STORAGE_RUNS,
 }
 
 
