@@ -37,6 +37,7 @@ __all__ = [
     "KVError",
     "KVStore",
     "KVType",
+    "KVUnavailable",
     "check_key",
     "configure_store",
     "configured_store",
@@ -54,6 +55,10 @@ _KEY = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
 
 class KVError(HarrierError):
     """A KV operation was refused: a bad key or value, a missing key, an existing one."""
+
+
+class KVUnavailable(KVError):
+    """The store could not be read or written (the broker did not answer, no `kv` topic)."""
 
 
 class KVType(enum.StrEnum):

@@ -20,7 +20,7 @@ import time
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from harrier.config.settings import Settings
-from harrier.core.kv import KVEntry, KVError
+from harrier.core.kv import KVEntry, KVError, KVUnavailable
 from harrier.kv.table import KVTable
 from harrier.topics.clients import create_consumer, create_producer
 from harrier.topics.exceptions import TopicsError
@@ -79,7 +79,7 @@ class TopicKVStore:
         try:
             self._opened().sync(SYNC_TIMEOUT_S)
         except TimeoutError as exc:
-            raise KVError(f"the KV store is not reachable: {exc}") from None
+            raise KVUnavailable(f"the KV store is not reachable: {exc}") from None
 
     def _opened(self) -> TopicTable:
         with self._lock:
@@ -93,7 +93,7 @@ class TopicKVStore:
                     reader.start(SYNC_TIMEOUT_S)
                 except (TopicsError, TimeoutError) as exc:
                     reader.close()
-                    raise KVError(f"the KV store is not available: {exc}") from None
+                    raise KVUnavailable(f"the KV store is not available: {exc}") from None
                 self._reader = reader
             return self._reader
 
@@ -110,21 +110,21 @@ class TopicKVStore:
         try:
             producer.produce(self._topic, value, encode_key(uid), on_delivery=report)
         except KafkaException as exc:
-            raise KVError(f"cannot write {uid} to the KV store: {exc.args[0].str()}") from None
+            raise KVUnavailable(f"cannot write {uid} to the KV store: {exc.args[0].str()}") from None
         except BufferError:
-            raise KVError(f"cannot write {uid} to the KV store: the producer's queue is full") from None
+            raise KVUnavailable(f"cannot write {uid} to the KV store: the producer's queue is full") from None
         # Any thread's poll serves the report; each writer polls until its own arrived.
         deadline = time.monotonic() + WRITE_TIMEOUT_S
         while not done.is_set() and time.monotonic() < deadline:
             producer.poll(0.01)
         if not done.is_set():
-            raise KVError(f"writing {uid} to the KV store was not acknowledged in {WRITE_TIMEOUT_S:g} s")
+            raise KVUnavailable(f"writing {uid} to the KV store was not acknowledged in {WRITE_TIMEOUT_S:g} s")
         if failure:
             error = failure[0]
             if error.code() == KafkaError.MSG_SIZE_TOO_LARGE:
                 limit = build_specs(self._settings)["kv"].max_message_bytes
                 raise KVError(f"the value of {uid} is too large for the KV store (over {limit} bytes)")
-            raise KVError(f"cannot write {uid} to the KV store: {error.str()}")
+            raise KVUnavailable(f"cannot write {uid} to the KV store: {error.str()}")
 
     def _writer(self) -> Producer:
         # The executor only reads: its stores never open a producer.

@@ -26,6 +26,7 @@ from harrier.core import sealing
 from harrier.indexer.indices import IndexNames
 from harrier.indexer.queries import HistoryQueries
 from harrier.indexer.stats import ExecutionStats
+from harrier.kv.store import TopicKVStore
 from harrier.storage.base import Storage
 from harrier.storage.factory import storage_from_settings
 from harrier.topics.clients import create_consumer, create_producer, producer_config
@@ -43,7 +44,7 @@ from harrier.webserver.limits import BodyLimits
 from harrier.webserver.metrics import RequestMetrics, WebserverMetrics
 from harrier.webserver.options import WebserverOptions
 from harrier.webserver.producer import AsyncProducer
-from harrier.webserver.routes import executions, flows, logs, stats, system, webhooks
+from harrier.webserver.routes import executions, flows, kv, logs, stats, system, webhooks
 from harrier.webserver.services import Services
 from harrier.webserver.snapshots import SnapshotCache
 from harrier.webserver.tenants import TENANT_PREFIX, check_tenant
@@ -103,7 +104,7 @@ def create_app(
     tenant = [Depends(check_tenant)]
     for prefix, checks in (("/api/v1", []), (TENANT_PREFIX, tenant)):
         app.include_router(webhooks.router, prefix=prefix, dependencies=checks)
-        for router in (flows.router, executions.router, logs.router, stats.router):
+        for router in (flows.router, executions.router, logs.router, stats.router, kv.router):
             app.include_router(router, prefix=prefix, dependencies=[*checks, *guarded])
     install_ui(app, options.ui_dir)
     app.add_middleware(RequestMetrics, metrics=metrics)
@@ -199,11 +200,14 @@ def _start(
         history=HistoryQueries(es, names),
         stats=ExecutionStats(es, names),
         storage=storage or storage_from_settings(settings),
+        # The KV API's table of the kv topic, opened by the first KV request.
+        kv=TopicKVStore(settings, "harrier-webserver"),
         consumers=consumers,
     )
 
 
 def _stop(services: Services) -> None:
+    services.kv.close()
     services.follow_feed.stop()
     services.consumers["follow"] -= 1
     if services.follow_replay.close():
