@@ -42,6 +42,7 @@ from harrier.core.concurrency import (
     release,
 )
 from harrier.core.executions import Execution
+from harrier.core.expressions import set_file_storage
 from harrier.core.flows import Flow
 from harrier.core.kv import configure_store
 from harrier.core.logbatches import batch_entries
@@ -62,6 +63,7 @@ from harrier.executor.flows import FlowFeed, FlowTable
 from harrier.executor.processing import InputRecord, OutputRecord
 from harrier.executor.store import PartitionStore
 from harrier.kv.store import TopicKVStore
+from harrier.storage.factory import storage_from_settings
 from harrier.topics.clients import create_consumer
 from harrier.topics.exceptions import DecodeError
 from harrier.topics.records import LOG_BATCH, WORKER_CONTROL, WORKER_RESULT, WORKER_TASK, encode_command
@@ -350,6 +352,8 @@ def create_processor(settings: Settings) -> ExecutionProcessor:
     current in the background. Use `functools.partial(create_processor, settings)` as the
     supervisor's (picklable) factory."""
     sealing.configure(settings.encryption.secret_key)
+    # Conditions and flowable properties may read files (fileExists, read) as Kestra's do.
+    set_file_storage(storage_from_settings(settings))
     # kv() in flowable properties; the store opens (a consumer of `kv`) only when first read.
     configure_store(TopicKVStore(settings, f"{settings.topics.prefix}executor"))
     table = FlowTable()

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from harrier.storage.base import Source, Storage
 from harrier.storage.exceptions import StorageFileNotFound
@@ -46,6 +47,18 @@ class LocalStorage(Storage):
             return self._path(uri).read_bytes()
         except (FileNotFoundError, IsADirectoryError):
             raise StorageFileNotFound(f"no file stored at {uri}") from None
+
+    def open(self, uri: str) -> BinaryIO:
+        try:
+            return self._path(uri).open("rb")
+        except (FileNotFoundError, IsADirectoryError):
+            raise StorageFileNotFound(f"no file stored at {uri}") from None
+
+    def size(self, uri: str) -> int:
+        path = self._path(uri)
+        if not path.is_file():
+            raise StorageFileNotFound(f"no file stored at {uri}")
+        return path.stat().st_size
 
     def exists(self, uri: str) -> bool:
         return self._path(uri).is_file()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 from harrier.storage.base import Source, Storage
 from harrier.storage.exceptions import StorageFileNotFound
-from harrier.storage.uris import SCHEME, parse_uri
+from harrier.storage.uris import normalize_uri
 
 __all__ = ["MemoryStorage"]
 
@@ -38,6 +40,12 @@ class MemoryStorage(Storage):
             raise StorageFileNotFound(f"no file stored at {uri}")
         return data
 
+    def open(self, uri: str) -> BinaryIO:
+        return io.BytesIO(self.get(uri))
+
+    def size(self, uri: str) -> int:
+        return len(self.get(uri))
+
     def exists(self, uri: str) -> bool:
         with self._lock:
             return _key(uri) in self._files
@@ -53,4 +61,4 @@ class MemoryStorage(Storage):
 
 
 def _key(uri: str) -> str:
-    return SCHEME + "/".join(parse_uri(uri))
+    return normalize_uri(uri)

@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from harrier.core.flows import Flow
 from harrier.core.inputs import InputType
 from harrier.storage.base import Storage
-from harrier.storage.uris import execution_prefix
+from harrier.storage.uris import input_file_uri
 from harrier.webserver.exceptions import Unprocessable
 
 __all__ = ["SuppliedInputs", "read_inputs", "store_files"]
@@ -58,7 +58,7 @@ async def read_inputs(request: Request) -> SuppliedInputs:
 async def store_files(
     storage: Storage, flow: Flow, execution_id: str, files: dict[str, UploadFile]
 ) -> dict[str, str]:
-    """Store the uploads of FILE inputs; return each input's ``storage://`` URI.
+    """Store the uploads of FILE inputs; return each input's ``kestra:///`` URI.
 
     A file sent for an input that is declared with another type is an error; files for
     undeclared names are ignored, as undeclared values are.
@@ -71,7 +71,7 @@ async def store_files(
             continue
         if spec.type is not InputType.FILE:
             raise Unprocessable(f"input {name!r}: a file was sent but the input is of type {spec.type.value}")
-        uri = f"{execution_prefix(flow.namespace, flow.id, execution_id)}inputs/{name}/{_file_name(upload)}"
+        uri = input_file_uri(flow.namespace, flow.id, execution_id, name, _file_name(upload))
         await run_in_threadpool(storage.put, uri, upload.file)
         uris[name] = uri
     return uris

@@ -9,15 +9,20 @@ is waiting on a child process.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import threading
 from pathlib import Path
 
+from harrier.core.exceptions import HarrierExpressionError
+from harrier.core.expressions.files import readable_uri
 from harrier.core.kv import KVStore
 from harrier.core.messages import WorkerTask
 from harrier.storage.base import Storage
+from harrier.storage.exceptions import StorageFileNotFound
 from harrier.storage.uris import task_file_uri
+from harrier.worker.exceptions import TaskFailure
 from harrier.worker.logs import TaskLogger
 from harrier.worker.metrics import TaskMetrics
 from harrier.worker.workdirs import ScriptUser, WorkDirs
@@ -96,8 +101,31 @@ class RunContext:
         return task_file_uri(record.namespace, record.flow_id, record.execution_id, record.task_id, record.task_run_id, name)
 
     def store_file(self, name: str, path: Path) -> str:
-        """Copy a local file into internal storage as `name`; return its `storage://` URI."""
+        """Copy a local file into internal storage as `name`; return its ``kestra:///`` URI."""
         return self.storage.put(self.file_uri(name), path)
+
+    def readable(self, uri: str, where: str) -> str:
+        """`uri` checked to be a file this execution may read (its own, its parent's, its
+        namespace's, as expressions' `read()`); `TaskFailure` naming `where` if not."""
+        record = self.record
+        variables = {
+            "flow": {"id": record.flow_id, "namespace": record.namespace},
+            "execution": {"id": record.execution_id},
+            "trigger": record.context.get("trigger"),
+        }
+        try:
+            return readable_uri(variables, where, uri)
+        except HarrierExpressionError as exc:
+            raise TaskFailure(str(exc)) from None
+
+    def fetch_file(self, uri: str, target: Path, where: str) -> None:
+        """Copy the stored file `uri` (checked by `readable`) to the local file `target`."""
+        checked = self.readable(uri, where)
+        try:
+            with self.storage.open(checked) as source, target.open("wb") as out:
+                shutil.copyfileobj(source, out)
+        except StorageFileNotFound:
+            raise TaskFailure(f"{where}: no file stored at {uri}") from None
 
     def close(self) -> None:
         """Remove the working directory."""

@@ -33,6 +33,7 @@ from confluent_kafka import Message
 from harrier.config.settings import Settings
 from harrier.core import sealing
 from harrier.core.durations import format_duration
+from harrier.core.expressions import set_file_storage
 from harrier.core.kv import configure_store
 from harrier.core.messages import WorkerResult
 from harrier.core.registry import Registry, default_registry
@@ -105,6 +106,7 @@ class Worker:
         sealing.configure(settings.encryption.secret_key)
         self.topics = Topics(settings.topics.prefix)
         self.storage = storage or storage_from_settings(settings)
+        set_file_storage(self.storage)
         # Opened on first use: kv tasks and kv() in the properties rendered here.
         self.kv = TopicKVStore(settings, client_id)
         configure_store(self.kv)

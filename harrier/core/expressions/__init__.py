@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harrier.core.expressions.context import TaskOutputs, build_context, environment_variables, flow_variables
 from harrier.core.expressions.environment import to_text
+from harrier.core.expressions.files import set_file_storage
 from harrier.core.expressions.limits import LIMITS, Limits
 from harrier.core.expressions.render import (
     check_syntax,
@@ -27,5 +28,6 @@ __all__ = [
     "render",
     "render_text",
     "render_value",
+    "set_file_storage",
     "to_text",
 ]

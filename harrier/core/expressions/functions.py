@@ -1,7 +1,8 @@
 """Functions and filters expressions can use, named as in Kestra.
 
 Functions: range (inclusive), now, fromJson/json, render, secret, currentEachOutput, uuid,
-randomInt. Filters: toJson/json, fromJson, date, dateAdd, timestamp, default, keys, values,
+randomInt, and the file functions of `files.py` (read, fileURI, fileSize, isFileEmpty,
+fileExists). Filters: toJson/json, fromJson, date, dateAdd, timestamp, default, keys, values,
 split, slugify, base64encode/base64decode, sha256/sha1/md5, number, chunk,
 substringBefore/After(Last), plus Jinja's own (length, join, upper, lower, urlencode, ...),
 some of them replaced by size-checked versions.
@@ -27,6 +28,7 @@ from harrier.core.exceptions import HarrierExpressionError
 from harrier.core.expressions.context import iteration_key
 from harrier.core.expressions.dates import format_date, to_datetime
 from harrier.core.expressions.environment import to_text
+from harrier.core.expressions.files import FILE_FUNCTIONS
 from harrier.core.expressions.formats import FORMAT_FILTERS, FORMAT_FUNCTIONS
 from harrier.core.expressions.kv import KV_FUNCTIONS
 from harrier.core.expressions.limits import LIMITS, active_budget, check_size
@@ -274,6 +276,7 @@ GLOBALS: dict[str, Any] = {
     "currentEachOutput": current_each_output,
     "uuid": lambda: str(uuid.uuid4()),
     "randomInt": _random_int,
+    **FILE_FUNCTIONS,
     **KV_FUNCTIONS,
     **FORMAT_FUNCTIONS,
     # Pebble's literal for null (Jinja's is `none`).

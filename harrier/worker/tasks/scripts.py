@@ -1,7 +1,8 @@
 """Script tasks: shell Commands and Python Script, run as local processes.
 
 As in Kestra's process runner: the commands run in a fresh working directory (also in
-`WORKING_DIR`), `inputFiles` are written there first, files matching `outputFiles` and every
+`WORKING_DIR`), `inputFiles` are written there first (a value that is an internal storage
+URI is that file's content, fetched), files matching `outputFiles` and every
 file put in `OUTPUT_DIR` are copied to internal storage afterwards. Standard output lines
 are logged at INFO, standard error lines at WARN; a `::{"outputs": {...}}::` line sets
 `outputs.<id>.vars`. Outputs: `exitCode`, `vars`, `outputFiles` (name -> storage URI).
@@ -19,6 +20,7 @@ from harrier.config.loader import ENV_PREFIX
 from harrier.core.expressions import to_text
 from harrier.core.tasks import PythonScript, ShellCommands
 from harrier.core.tasks.scripts import ScriptTask
+from harrier.storage.uris import is_storage_uri
 from harrier.worker.context import RunContext
 from harrier.worker.exceptions import TaskFailure
 from harrier.worker.markers import MarkerError, parse_marker
@@ -56,7 +58,7 @@ def _run_script(task: ScriptTask, context: RunContext, commands: list[str]) -> d
     workdir = context.working_dir()
     output_dir = workdir / "_outputs"
     output_dir.mkdir(exist_ok=True)
-    _write_input_files(task, workdir)
+    _write_input_files(task, workdir, context)
 
     fail_fast = is_truthy(task.fail_fast)
     lines = [*_string_list(task.before_commands, "beforeCommands"), *commands]
@@ -112,11 +114,14 @@ def _take_marker(line: str, variables: dict[str, Any], context: RunContext) -> b
     return True
 
 
-def _write_input_files(task: ScriptTask, workdir: Path) -> None:
+def _write_input_files(task: ScriptTask, workdir: Path, context: RunContext) -> None:
     for name, content in _mapping(task.input_files, "inputFiles").items():
         target = _inside(workdir, str(name), "inputFiles")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content if isinstance(content, str) else to_text(content), encoding="utf-8")
+        if is_storage_uri(content):
+            context.fetch_file(content, target, f"inputFiles.{name}")
+        else:
+            target.write_text(content if isinstance(content, str) else to_text(content), encoding="utf-8")
 
 
 def _collect_output_files(task: ScriptTask, workdir: Path, output_dir: Path, context: RunContext) -> dict[str, str]:

@@ -345,7 +345,7 @@ def test_a_file_input_is_uploaded_from_key_at_path(server: str, flows: Path, tmp
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
     assert body["state"]["current"] == "SUCCESS"
-    assert body["inputs"]["doc"].startswith("storage://") and body["inputs"]["doc"].endswith("/inputs/doc/data.csv")
+    assert body["inputs"]["doc"].startswith("kestra:///") and body["inputs"]["doc"].endswith("/inputs/doc/data.csv")
     missing = harrier(server, "execution", "run", NS, "upload", "-i", f"doc=@{tmp_path / 'nope.csv'}")
     assert (missing.returncode, missing.stderr) == (2, f"error: --input doc: {tmp_path / 'nope.csv'} is not a file\n")
 

@@ -84,7 +84,7 @@ def test_multipart_files_go_to_internal_storage(stack: Stack, commands: Consumer
     assert response.status_code == 200, response.text
     body = response.json()
     uri = body["inputs"]["attachment"]
-    assert uri.startswith("storage://exec/tests/greet/executions/") and uri.endswith("/inputs/attachment/report.csv")
+    assert uri.startswith("kestra:///exec/tests/greet/executions/") and uri.endswith("/inputs/attachment/report.csv")
     assert stack.storage.get(uri) == b"a,b\n1,2\n"
     _, data = read_command(commands, body["id"])
     assert data["inputs"]["attachment"] == uri

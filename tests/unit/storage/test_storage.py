@@ -15,6 +15,9 @@ from harrier.storage import (
     Storage,
     StorageFileNotFound,
     execution_prefix,
+    input_file_uri,
+    namespace_files_prefix,
+    normalize_uri,
     parse_uri,
     task_file_uri,
 )
@@ -29,14 +32,26 @@ def uri(name: str, execution: str = "e1", task_run: str = "tr1") -> str:
     return task_file_uri("company.team", "flow", execution, "task", task_run, name)
 
 
-def test_uri_layout_groups_files_by_execution() -> None:
-    assert uri("out/a.csv") == "storage://company/team/flow/executions/e1/tasks/task/tr1/out/a.csv"
-    assert execution_prefix("company.team", "flow", "e1") == "storage://company/team/flow/executions/e1/"
+def test_uri_layout_is_kestras_and_groups_files_by_execution() -> None:
+    assert uri("out/a.csv") == "kestra:///company/team/flow/executions/e1/tasks/task/tr1/out/a.csv"
+    assert execution_prefix("company.team", "flow", "e1") == "kestra:///company/team/flow/executions/e1/"
+    assert input_file_uri("company.team", "flow", "e1", "doc", "a.csv") == "kestra:///company/team/flow/executions/e1/inputs/doc/a.csv"
+    assert namespace_files_prefix("company.team") == "kestra:///company/team/_files/"
     assert parse_uri(uri("a.txt"))[-3:] == ("task", "tr1", "a.txt")
 
 
+def test_harriers_older_scheme_names_the_same_file(storage: Storage) -> None:
+    legacy = "storage://company/team/flow/executions/e1/tasks/task/tr1/a.txt"
+    assert normalize_uri(legacy) == uri("a.txt")
+    storage.put(legacy, b"old")
+    assert storage.get(uri("a.txt")) == b"old"
+    assert storage.size(uri("a.txt")) == 3
+    with storage.open(legacy) as stream:
+        assert stream.read() == b"old"
+
+
 @pytest.mark.parametrize(
-    "bad", ["file:///etc/passwd", "storage://a/../b", "storage://a//b", "storage://a/./b", "storage://a\\b", 42]
+    "bad", ["file:///etc/passwd", "kestra://a/b", "kestra:///a/../b", "storage://a/../b", "storage://a//b", "storage://a/./b", "storage://a\\b", 42]
 )
 def test_invalid_uris_are_refused_with_the_reason(bad: object) -> None:
     with pytest.raises(InvalidStorageUri, match="storage|segment"):
@@ -63,8 +78,12 @@ def test_put_replaces_and_missing_file_is_a_named_error(storage: Storage) -> Non
     storage.put(uri("a.txt"), b"one")
     storage.put(uri("a.txt"), b"two")
     assert storage.get(uri("a.txt")) == b"two"
-    with pytest.raises(StorageFileNotFound, match="no file stored at storage://.*/missing.txt"):
+    with pytest.raises(StorageFileNotFound, match="no file stored at kestra:///.*/missing.txt"):
         storage.get(uri("missing.txt"))
+    with pytest.raises(StorageFileNotFound):
+        storage.size(uri("missing.txt"))
+    with pytest.raises(StorageFileNotFound):
+        storage.open(uri("missing.txt"))
 
 
 def test_list_and_delete_by_execution(storage: Storage) -> None:

@@ -51,7 +51,7 @@ def test_warnings_end_in_warning(prepared: Any) -> None:
 def test_log_to_file_stores_the_lines_and_records_the_uri(prepared: Any) -> None:
     attempt, fake = attempt_for(prepared, {"id": "l", "type": "Log", "message": ["a", "b"], "logToFile": True}, to_file=True)
     result = run_blocking(attempt)
-    assert result.outputs["logFile"] == "storage://company/team/flow/executions/exec-1/tasks/l/run-1/logs.txt"
+    assert result.outputs["logFile"] == "kestra:///company/team/flow/executions/exec-1/tasks/l/run-1/logs.txt"
     lines = fake.storage.get(result.outputs["logFile"]).decode().splitlines()
     assert [line.split(" ", 1)[1] for line in lines] == ["INFO a", "INFO b"]
     assert fake.logs == []

@@ -45,7 +45,7 @@ def test_file_log_is_stored_whole_and_the_temp_file_removed(make_record: Any) ->
     logger = TaskLogger(make_record({"id": "t", "type": "Log", "message": "x"}), None, file_log.write)
     logger.info("first")
     logger.warn("second")
-    uri = file_log.store(storage, "storage://ns/flow/executions/e/tasks/t/r/logs.txt")
+    uri = file_log.store(storage, "kestra:///ns/flow/executions/e/tasks/t/r/logs.txt")
     text = storage.get(uri).decode()
     assert text.splitlines()[0].endswith("INFO first")
     assert text.splitlines()[1].endswith("WARN second")

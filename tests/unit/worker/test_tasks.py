@@ -100,6 +100,27 @@ def test_shell_commands_log_output_set_outputs_and_store_files(prepared: Any) ->
     assert fake.context.warnings == []
 
 
+def test_input_files_given_as_storage_uris_are_fetched_into_the_working_directory(prepared: Any) -> None:
+    own = "kestra:///company/team/flow/executions/exec-1/inputs/doc/d.csv"
+    ready, fake = prepared({
+        "id": "sh", "type": "shell.Commands", "outputFiles": ["copy.csv"],
+        "inputFiles": {"in.csv": "{{ inputs.doc }}"}, "commands": ["cat in.csv > copy.csv"],
+    }, {"inputs": {"doc": own}})
+    fake.storage.put(own, b"a,b\n1,2\n")
+    outputs = run(ready, fake)
+    assert outputs["outputFiles"]["copy.csv"].startswith("kestra:///company/team/flow/executions/exec-1/tasks/sh/run-1/")
+    assert fake.storage.get(outputs["outputFiles"]["copy.csv"]) == b"a,b\n1,2\n"
+
+
+def test_input_files_of_another_execution_are_refused(prepared: Any) -> None:
+    ready, fake = prepared({
+        "id": "sh", "type": "shell.Commands", "commands": ["true"],
+        "inputFiles": {"in.csv": "kestra:///company/team/flow/executions/other/inputs/doc/d.csv"},
+    })
+    with pytest.raises(TaskFailure, match="inputFiles.in.csv.*belongs neither to the current execution"):
+        run(ready, fake)
+
+
 def test_shell_failure_names_the_exit_code_and_last_error_line(prepared: Any) -> None:
     ready, fake = prepared({"id": "sh", "type": "shell.Commands", "commands": ["echo boom >&2", "exit 3", "echo never"]})
     with pytest.raises(TaskFailure, match="command exited with code 3: boom"):
