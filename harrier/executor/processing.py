@@ -83,6 +83,11 @@ class StateCodec(Protocol):
         """When ``state`` next needs ``punctuate`` (timezone-aware), or None."""
         ...
 
+    def rests(self, state: Any) -> bool:
+        """True when ``state`` is unlikely to be read again (it waits only for its timer), so
+        the store may keep it as its changelog bytes."""
+        ...
+
 
 class Processor(Protocol):
     """What the stream runtime runs; see the module docstring for the contract."""

@@ -135,6 +135,10 @@ class ExecutionCodec:
             return ended + self.tombstone_grace
         return state.next_timer
 
+    def rests(self, state: Execution) -> bool:
+        """An ended execution only waits for its tombstone (or a rare restart or late record)."""
+        return state.state.terminal
+
 
 class ExecutionProcessor:
     """Runs executions: see the module docstring."""
@@ -196,6 +200,10 @@ class ExecutionProcessor:
 
     def punctuate(self, key: str, now: datetime, store: PartitionStore) -> Sequence[OutputRecord]:
         """Fire the due timers of an execution, or tombstone an ended one after its grace."""
+        if store.resting(key):
+            # Only an ended execution rests, and its one timer is its tombstone.
+            store.delete(key)
+            return ()
         execution: Execution | None = store.get(key)
         if execution is None:
             return ()
@@ -302,6 +310,10 @@ class FlowSlotsCodec:
     def next_timer(self, state: FlowSlots) -> datetime | None:
         """Never: admissions only move on requests and releases."""
         return None
+
+    def rests(self, state: FlowSlots) -> bool:
+        """Never: a flow's slots are read by every request."""
+        return False
 
 
 class AdmissionProcessor:

@@ -7,6 +7,11 @@ since the last commit form the dirty set that the checkpoint writes to ``executi
 
 The store is the single source of truth for timers: after each successful record it asks the
 codec for the next timer of every key it changed, and a restore rebuilds all of them.
+
+A state the codec says ``rests`` (an ended execution, kept only until its grace is over) is
+kept as its changelog bytes once they are written, not decoded: about a tenth of the memory
+(2.4 KB against 23 KB for an ended mixed-flow execution), and no work, since the commit
+encoded it anyway. ``get`` decodes it again if a late record needs it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,16 @@ from harrier.executor.timers import TimerIndex
 __all__ = ["PartitionStore"]
 
 _ABSENT = object()
+
+
+class _Rested:
+    """A resting state as its changelog bytes, with the timer it had."""
+
+    __slots__ = ("data", "due")
+
+    def __init__(self, data: bytes, due: float | None) -> None:
+        self.data = data
+        self.due = due
 
 
 class PartitionStore:
@@ -41,7 +56,15 @@ class PartitionStore:
 
     def get(self, key: str) -> Any | None:
         """The state of ``key``, or None."""
-        return self._states.get(key)
+        state = self._states.get(key)
+        if type(state) is _Rested:
+            # Woken, not changed: it is not written to the changelog again.
+            state = self._states[key] = self._codec.decode(state.data)
+        return state
+
+    def resting(self, key: str) -> bool:
+        """True when ``key``'s state rests (see the module docstring), without decoding it."""
+        return type(self._states.get(key)) is _Rested
 
     def put(self, key: str, state: Any) -> None:
         """Replace the state of ``key``; it is written to the changelog at the next commit."""
@@ -54,8 +77,10 @@ class PartitionStore:
         journal = self._journal
         if journal is not None and key in journal:
             state = journal[key][0]
+            if type(state) is _Rested:
+                return self._codec.decode(state.data)
             return None if state is _ABSENT else state
-        return self._states.get(key)
+        return self.get(key)
 
     def delete(self, key: str) -> None:
         """Forget ``key``; a tombstone is written to the changelog at the next commit."""
@@ -104,11 +129,18 @@ class PartitionStore:
     def changelog(self) -> Iterator[tuple[str, bytes | None]]:
         """(key, encoded state or None for a tombstone) of every key changed since the last
         commit."""
-        encode = self._codec.encode
+        codec = self._codec
         states = self._states
         for key in self._dirty:
             state = states.get(key)
-            yield key, (encode(state) if state is not None else None)
+            if state is None:
+                yield key, None
+                continue
+            data = codec.encode(state)
+            if codec.rests(state):
+                due = codec.next_timer(state)
+                states[key] = _Rested(data, due.timestamp() if due is not None else None)
+            yield key, data
 
     def mark_clean(self) -> None:
         """The changelog records are committed: forget the dirty set."""
@@ -118,14 +150,22 @@ class PartitionStore:
         """Apply one changelog record (the latest one per key wins; None deletes)."""
         if data is None:
             self._states.pop(key, None)
-        else:
-            self._states[key] = self._codec.decode(data)
+            return
+        state = self._codec.decode(data)
+        if self._codec.rests(state):
+            due = self._codec.next_timer(state)
+            state = _Rested(data, due.timestamp() if due is not None else None)
+        self._states[key] = state
 
     def rebuild_timers(self) -> None:
         """Arm a timer for every state that has one (after a restore)."""
         self.timers.clear()
         next_timer = self._codec.next_timer
         for key, state in self._states.items():
+            if type(state) is _Rested:
+                if state.due is not None:
+                    self.timers.set(key, state.due)
+                continue
             due = next_timer(state)
             if due is not None:
                 self.timers.set(key, due.timestamp())

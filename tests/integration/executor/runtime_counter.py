@@ -35,6 +35,9 @@ class CounterCodec:
         timer = state.get("timer")
         return None if timer is None else datetime.fromtimestamp(timer, UTC)
 
+    def rests(self, state: dict[str, Any]) -> bool:
+        return False
+
 
 class CounterProcessor:
     """Counts records per key; see the module docstring."""

@@ -90,6 +90,9 @@ class Codec:
         due = state.get("due")
         return None if due is None else datetime.fromtimestamp(due, UTC)
 
+    def rests(self, state: dict[str, Any]) -> bool:
+        return bool(state.get("rests"))
+
 
 class Adder:
     """Adds ``n`` to the key's total; raises on ``n < 0``; a timer doubles the total.

@@ -125,3 +125,41 @@ def test_before_is_the_state_a_rollback_would_restore() -> None:
     assert store.before("b") is None
     store.rollback()
     assert store.get("a") == {"total": 1} and store.before("a") == {"total": 1}
+
+
+def test_a_resting_state_is_kept_as_its_changelog_bytes_and_decoded_again_when_read() -> None:
+    store = _store()
+    store.begin()
+    store.put("ended", {"total": 3, "rests": True, "due": 500.0})
+    store.put("live", {"total": 1, "due": 100.0})
+    store.complete()
+    written = dict(store.changelog())
+    store.mark_clean()
+    assert store.resting("ended") and not store.resting("live")
+    assert store.before("ended") == {"total": 3, "rests": True, "due": 500.0}
+    assert store.get("ended") == {"total": 3, "rests": True, "due": 500.0}
+    # Read, it is live again, and unchanged: nothing new for the changelog.
+    assert not store.resting("ended") and not store.dirty
+    assert written["ended"] == b'{"total":3,"rests":true,"due":500.0}'
+
+
+def test_a_resting_state_written_over_and_rolled_back_rests_again() -> None:
+    store = _store()
+    store.begin()
+    store.put("ended", {"total": 3, "rests": True})
+    store.complete()
+    list(store.changelog())
+    store.mark_clean()
+    store.begin()
+    store.put("ended", {"total": 4})
+    store.rollback()
+    assert store.resting("ended") and store.get("ended") == {"total": 3, "rests": True}
+
+
+def test_restored_resting_states_keep_their_timers() -> None:
+    store = _store()
+    store.restore("ended", b'{"total":3,"rests":true,"due":500.0}')
+    store.restore("live", b'{"total":1,"due":100.0}')
+    store.rebuild_timers()
+    assert store.resting("ended") and not store.resting("live")
+    assert store.timers.pop_due(1000.0) == ["live", "ended"]
