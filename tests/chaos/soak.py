@@ -163,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
           f"log lines {audit.log_lines} (lost {audit.logs_lost}, twice {audit.logs_duplicated}), "
           f"requests {audit.requests} (answered {audit.requests_answered}, unanswered {audit.requests_unanswered})")
     failures = [*audit.problems()]
+    for example in audit.examples[:20]:
+        print(f"  {example}")
     print(f"{'process':<28} {'RSS after warm-up MiB':>22} {'RSS at end MiB':>15}")
     for name, first, last, grew in samples.memory_rows():
         print(f"{name:<28} {first:>22.0f} {last:>15.0f}{'  GREW' if grew else ''}")
