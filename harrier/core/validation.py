@@ -24,6 +24,8 @@ from harrier.core.plugin_defaults import apply_defaults, defaults_in, defaults_k
 from harrier.core.properties import describe
 from harrier.core.registry import Family, Registry, default_registry
 from harrier.core.tasks.base import Plugin, Task
+from harrier.core.tasks.flowable import Subflow
+from harrier.core.transitions.needs import needs_of
 from harrier.core.tree import mentions, task_fields
 from harrier.core.triggers import Trigger
 
@@ -56,6 +58,7 @@ class _Collector:
         self.task_ids: dict[str, Path] = {}
         self.defaults = defaults_in(document.data)
         self.defaults_key = defaults_key(document.data)
+        self.templates: list[tuple[Path, str, bool]] = []
 
     def blame_defaults(self, first: int, path: Path, origins: dict[str, int]) -> None:
         """Point problems in properties set by `pluginDefaults` at the default that set them."""
@@ -270,22 +273,51 @@ def _flow_problems(flow_data: dict[str, Any], out: _Collector) -> None:
                 seen[item_id] = i
 
 
-def _template_problems(value: Any, path: Path, out: _Collector, *, at_key: bool = False) -> None:
+def _template_problems(value: Any, path: Path, out: _Collector, *, at_key: bool = False, own: bool = True) -> None:
     """Check every template string in the document (mapping keys too: they are rendered) so
-    what cannot compile (bad syntax, an unknown filter or test) shows up now, not at run time."""
+    what cannot compile (bad syntax, an unknown filter, test or function) shows up now, not at
+    run time. Templates that read this flow's task outputs (`own`) are kept for
+    `_reference_problems`; a Subflow's `outputs` read its child's, triggers their upstream's."""
     if isinstance(value, str):
         if "{{" in value or "{%" in value:
             try:
                 check_syntax(value)
             except HarrierExpressionError as exc:
                 out.add(path, exc.reason, at_key=at_key)
+                return
+            if own and "outputs" in value:
+                out.templates.append((path, value, at_key))
     elif isinstance(value, dict):
+        child_outputs = _is_subflow(value, out)
         for key, item in value.items():
-            _template_problems(key, (*path, key), out, at_key=True)
-            _template_problems(item, (*path, key), out)
+            mine = own and not (key == "outputs" and child_outputs) and not (path == () and key in _FOREIGN)
+            _template_problems(key, (*path, key), out, at_key=True, own=mine)
+            _template_problems(item, (*path, key), out, own=mine)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _template_problems(item, (*path, i), out)
+            _template_problems(item, (*path, i), out, own=own)
+
+
+# Flow sections whose templates read other executions' outputs, or apply to many flows' tasks.
+_FOREIGN = frozenset({"triggers", "pluginDefaults", "taskDefaults"})
+
+
+def _is_subflow(value: dict[Any, Any], out: _Collector) -> bool:
+    type_name = value.get("type")
+    cls = out.registry.resolve(type_name) if isinstance(type_name, str) else None
+    return cls is not None and issubclass(cls, Subflow)
+
+
+def _reference_problems(out: _Collector) -> None:
+    """`outputs.<id>` naming no task of the flow: a typo that would fail only at run time."""
+    known = out.task_ids
+    for path, source, at_key in out.templates:
+        named = needs_of([source]).outputs
+        for task_id in sorted(named or ()):
+            if task_id not in known:
+                close = difflib.get_close_matches(task_id, list(known), n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                out.add(path, f"outputs.{task_id} names no task of this flow{hint}", at_key=at_key)
 
 
 def validate_document(document: Document, registry: Registry | None = None) -> tuple[Flow | None, list[Problem]]:
@@ -299,6 +331,7 @@ def validate_document(document: Document, registry: Registry | None = None) -> t
         if isinstance(document.data, dict):
             _flow_problems(document.data, out)
         _template_problems(document.data, (), out)
+        _reference_problems(out)
         flow = built if isinstance(built, Flow) else None
     problems = sorted(out.problems, key=lambda p: (p.line, p.column))
     return (flow if not problems else None), problems

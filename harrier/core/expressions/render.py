@@ -96,11 +96,12 @@ def parse_template(source: str) -> nodes.Template:
 
 @functools.lru_cache(maxsize=8192)
 def check_syntax(source: str) -> None:
-    """Raise HarrierExpressionError if `source` cannot compile: bad syntax, or a filter or test
-    that does not exist (parse and a walk of the tree, no codegen).
+    """Raise HarrierExpressionError if `source` cannot compile: bad syntax, or a filter, test
+    or function that does not exist (parse and a walk of the tree, no codegen).
 
     Jinja itself lets an unknown filter or test inside `{% if %}` or `x if c else y` pass
-    until it runs; here it is refused wherever it stands, as Pebble refuses it at parse time.
+    until it runs, and a call of an unknown name fail only when it runs; here both are
+    refused wherever they stand, as Pebble refuses them at parse time.
     """
     try:
         tree = parse_template(source)
@@ -112,6 +113,16 @@ def check_syntax(source: str) -> None:
         kind, known = ("filter", ENVIRONMENT.filters) if isinstance(node, nodes.Filter) else ("test", ENVIRONMENT.tests)
         if node.name not in known:
             _unknown_name(source, kind, node.name, known)
+    local = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")} | _JINJA_LOCALS
+    local |= {m.name for m in tree.find_all(nodes.Macro)}
+    for call in tree.find_all(nodes.Call):
+        name = call.node.name if isinstance(call.node, nodes.Name) else None
+        if name is not None and name not in ENVIRONMENT.globals and name not in local:
+            _unknown_name(source, "function", name, ENVIRONMENT.globals)
+
+
+# Names Jinja binds itself inside macros and call blocks.
+_JINJA_LOCALS = frozenset({"caller", "varargs", "kwargs", "loop"})
 
 
 def _unknown_name(source: str, kind: str, name: str, known: Mapping[str, Any]) -> NoReturn:

@@ -4,6 +4,7 @@ numberFormat, className, printContext, recursive render, and `{% %}` blocks in v
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pytest
 
@@ -11,6 +12,7 @@ from harrier.core.exceptions import HarrierExpressionError
 from harrier.core.expressions import check_syntax, render
 from harrier.core.secrets import register_secret
 from harrier.core.transitions.needs import needs_of
+from harrier.core.validation import validate_text
 
 CONTEXT = {
     "inputs": {"n": 1234567.891, "name": "ada", "items": ["a", "b"]},
@@ -94,3 +96,26 @@ def test_needs_read_templates_with_pebble_operators() -> None:
     assert {"inputs", "outputs"} <= needs.roots
     assert needs.outputs == {"api"}
     assert needs_of(["{{ printContext() }}"]).outputs is None
+
+
+def test_validate_names_unknown_task_outputs_and_functions_with_line_and_field() -> None:
+    _, problems = validate_text(textwrap.dedent("""\
+        id: f
+        namespace: t
+        tasks:
+          - {id: first, type: Return, format: x}
+          - {id: second, type: Log, message: "{{ outputs.frist.value }} {{ outputs.first.value }}"}
+          - {id: third, type: Log, message: "{{ nope(1) }}"}
+          - {id: fine, type: Log, message: "{% set f = 1 %}{% macro m() %}{{ caller() }}{% endmacro %}{{ range(1, 2) }}"}
+          - {id: call, type: Subflow, namespace: t, flowId: child, outputs: {x: "{{ outputs.in_child.value }}"}}
+        outputs:
+          - {id: o, value: "{{ outputs.second.value ~ outputs.later.value }}"}
+        afterExecution:
+          - {id: later, type: Return, format: y}
+        triggers:
+          - {id: up, type: io.kestra.plugin.core.trigger.Flow, inputs: {x: "{{ outputs.upstream_task }}"}}
+        """), "flow.yml")
+    assert [str(p) for p in problems] == [
+        "flow.yml:5:38: tasks[1].message: outputs.frist names no task of this flow; did you mean 'first'?",
+        "flow.yml:6:37: tasks[2].message: invalid expression '{{ nope(1) }}': no function named 'nope'",
+    ]

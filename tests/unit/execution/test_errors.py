@@ -173,11 +173,15 @@ def test_flow_outputs_are_rendered_at_the_end(seed, flow) -> None:
     sim.create(f)
     sim.run()
     assert sim.execution().outputs == {"answer": "42"}
+    # A task that never ran (validation refuses one that does not exist at all).
     bad = flow(HEADER + """
 tasks:
-  - {id: a, type: Log, message: a}
+  - id: a
+    type: If
+    condition: "{{ false }}"
+    then: [{id: skipped, type: Return, format: x}]
 outputs:
-  - {id: x, value: "{{ outputs.nope.value }}"}
+  - {id: x, value: "{{ outputs.skipped.value }}"}
 """)
     sim = Simulation([bad])
     sim.create(bad)
