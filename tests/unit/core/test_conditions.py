@@ -263,3 +263,37 @@ def test_precondition_problems_say_where(preconditions: dict, path: tuple, messa
     with pytest.raises(ConditionError) as caught:
         build_preconditions(preconditions)
     assert caught.value.path == path and message in caught.value.message
+
+
+def test_flow_validation_reports_a_refused_condition_with_line_and_field() -> None:
+    from harrier.core.validation import validate_text
+
+    _, problems = validate_text("""id: f
+namespace: company.team
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: k
+    conditions:
+      - type: io.kestra.plugin.core.condition.MultipleCondition
+        id: m
+        conditions: {}
+  - id: flow
+    type: io.kestra.plugin.core.trigger.Flow
+    preconditions:
+      id: p
+      timeWindow:
+        type: DAILY_TIME_WINDOW
+        startTime: "09:00:00"
+        endTime: "08:00:00"
+      flows:
+        - namespace: company.team
+""", file="flows/f.yml")
+    assert [(p.file, p.line, p.path) for p in problems] == [
+        ("flows/f.yml", 12, "triggers[0].conditions[0].type"),
+        ("flows/f.yml", 22, "triggers[1].preconditions.timeWindow.endTime"),
+    ]
