@@ -20,7 +20,11 @@ from typing import Any
 from harrier.core.flows import Flow
 from harrier.core.tasks.base import Task
 
-__all__ = ["TaskOutputs", "build_context", "environment_variables", "flow_variables", "iteration_key"]
+__all__ = ["ERROR_LOGS", "TaskOutputs", "build_context", "environment_variables", "flow_variables", "iteration_key"]
+
+# Where the executor puts the execution's error lines for `errorLogs()`, when a template
+# calls it (a key no Kestra variable has, so the function's name stays free).
+ERROR_LOGS = "harrier_error_logs"
 
 
 def iteration_key(value: Any) -> str:

@@ -25,7 +25,7 @@ from jinja2.runtime import Context, Undefined
 from slugify import slugify
 
 from harrier.core.exceptions import HarrierExpressionError
-from harrier.core.expressions.context import iteration_key
+from harrier.core.expressions.context import ERROR_LOGS, iteration_key
 from harrier.core.expressions.dates import format_date, to_datetime
 from harrier.core.expressions.environment import to_text
 from harrier.core.expressions.files import FILE_FUNCTIONS
@@ -121,6 +121,14 @@ def current_each_output(context: Context, outputs: Any) -> Any:
         if isinstance(result, Mapping) and key in result:
             result = result[key]
     return result
+
+
+@pass_context
+def error_logs(context: Context) -> list[Any]:
+    """Kestra's `errorLogs()`: the execution's error lines so far (task id, task run id,
+    message, timestamp), oldest first."""
+    found = context.get(ERROR_LOGS)
+    return list(found) if isinstance(found, list) else []
 
 
 def _default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
@@ -276,11 +284,12 @@ GLOBALS: dict[str, Any] = {
     "currentEachOutput": current_each_output,
     "uuid": lambda: str(uuid.uuid4()),
     "randomInt": _random_int,
+    "errorLogs": error_logs,
     **FILE_FUNCTIONS,
-    **KV_FUNCTIONS,
     **FORMAT_FUNCTIONS,
     # Pebble's literal for null (Jinja's is `none`).
     "null": None,
+    **KV_FUNCTIONS,
 }
 
 FILTERS: dict[str, Any] = {

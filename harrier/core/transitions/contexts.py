@@ -12,9 +12,10 @@ from typing import Any
 
 from harrier.core.exceptions import HarrierExpressionError
 from harrier.core.executions import TaskRun
-from harrier.core.expressions.context import TaskOutputs, build_context
+from harrier.core.expressions.context import ERROR_LOGS, TaskOutputs, build_context
 from harrier.core.expressions.render import render
 from harrier.core.sealing import reveal_inputs
+from harrier.core.states import State
 from harrier.core.tasks.base import Task
 from harrier.core.transitions.needs import Needs
 from harrier.core.transitions.run import Run
@@ -87,7 +88,7 @@ def context_for(run: Run, tr: TaskRun | None, task: Task | None, needs: Needs) -
         }
         if "parents" in needs.roots or "parent" in needs.roots:
             parents = _parents(run, tr)
-    return build_context(
+    context = build_context(
         run.flow,
         execution=execution,
         inputs=ex.inputs,
@@ -100,6 +101,28 @@ def context_for(run: Run, tr: TaskRun | None, task: Task | None, needs: Needs) -
         labels=run.fields.get("labels", ex.labels),
         flow_info=run.plan.flow_info,
     )
+    if ERROR_LOGS in needs.roots:
+        context[ERROR_LOGS] = _error_logs(run)
+    return context
+
+
+def _error_logs(run: Run) -> list[dict[str, Any]]:
+    """What `errorLogs()` returns: one line per failed task run, with its error, oldest first."""
+    ex = run.execution
+    return [
+        {
+            "executionId": ex.id,
+            "namespace": ex.namespace,
+            "flowId": ex.flow_id,
+            "taskId": tr.task_id,
+            "taskRunId": tr.id,
+            "level": "ERROR",
+            "message": tr.error,
+            "timestamp": tr.history[-1].at.isoformat().replace("+00:00", "Z"),
+        }
+        for tr in run.runs
+        if tr.error is not None and tr.state in (State.FAILED, State.WARNING, State.RETRYING)
+    ]
 
 
 def worker_context(run: Run, tr: TaskRun, task: Task) -> dict[str, Any]:

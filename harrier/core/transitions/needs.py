@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from harrier.core.durations import is_template
+from harrier.core.expressions.context import ERROR_LOGS
 from harrier.core.expressions.render import parse_template
 
 __all__ = ["ALL_ROOTS", "Needs", "needs_of", "template_strings"]
@@ -69,7 +70,11 @@ def _scan(source: str) -> tuple[set[str], set[str] | None]:
         # The render reports the error where the template runs; it reads nothing.
         return set(), set()
     roots = {name for name in undeclared if name in ALL_ROOTS}
-    if any(n.name in _READS_ANYTHING for n in tree.find_all(nodes.Name)):
+    called = {n.name for n in tree.find_all(nodes.Name)}
+    if "errorLogs" in called:
+        # A global, so not among the undeclared names; what it returns comes with the context.
+        roots.add(ERROR_LOGS)
+    if called & _READS_ANYTHING:
         # render() of a string we cannot see may read anything; printContext() prints it all.
         return set(ALL_ROOTS), None
     if "outputs" not in roots:

@@ -91,6 +91,16 @@ FLOWS = [
       - {id: slow, type: io.kestra.plugin.core.flow.Sleep, duration: PT30S}
     """,
     """
+    id: error-logs
+    namespace: e2e.kestra
+    tasks:
+      - {id: boom, type: io.kestra.plugin.core.execution.Fail, errorMessage: disk full}
+    errors:
+      - id: alert
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ errorLogs()[0].taskId }}: {{ errorLogs()[0].message }}"
+    """,
+    """
     id: pause-tasks
     namespace: e2e.kestra
     tasks:
@@ -170,3 +180,10 @@ def test_pause_tasks_run_after_resume(stack: Stack) -> None:
     state = stack.ended(execution_id)
     assert state["state"] == "SUCCESS", state.get("error")
     assert _runs(state)["inside"][0]["outputs"] == {"value": "resumed"}
+
+
+def test_error_logs_give_the_errors_handler_the_failure(stack: Stack) -> None:
+    state = stack.ended(stack.start("e2e.kestra", "error-logs"))
+    assert state["state"] == "FAILED"
+    # The message is the task run's error as Harrier words it.
+    assert _runs(state)["alert"][0]["outputs"] == {"value": "boom: task 'boom': disk full"}

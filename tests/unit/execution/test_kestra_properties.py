@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from harrier.core import parse_flow
+from harrier.core.expressions import render
 from harrier.core.messages import ResumeExecution
 from harrier.core.states import State
 from harrier.core.transitions.simulation import Outcome, Simulation
@@ -360,3 +361,19 @@ tasks:
     ex = sim.execution()
     assert ex.state is State.FAILED
     assert "system labels cannot be set" in ex.task_runs[0].error
+
+
+def test_error_logs_in_an_errors_handler_name_the_failed_task(flow) -> None:
+    f = flow(HEADER + """
+tasks:
+  - {id: bad, type: Log, message: x}
+errors:
+  - {id: alert, type: Log, message: "{{ errorLogs()[0].taskId }}: {{ errorLogs()[0].message }}"}
+""")
+    sim = Simulation([f], fails("bad"))
+    sim.create(f)
+    sim.run()
+    alert = next(t for t in sim.worker_tasks if t.task_id == "alert")
+    assert render(alert.task["message"], alert.context) == "bad: boom"
+    # A task that does not call errorLogs() is not sent them.
+    assert "harrier_error_logs" not in sim.worker_tasks[0].context
