@@ -18,6 +18,7 @@ from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient
 
 from harrier.config.settings import Settings
+from harrier.topics.repeats import RepeatFilter
 from harrier.topics.specs import build_specs, largest_message_bytes
 from harrier.topics.transactions import TransactionalProducer
 
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger("harrier.kafka")
+# A broker that is down makes every client fail each reconnect: a line a minute, not dozens a second.
+logger.addFilter(RepeatFilter())
 
 Properties = dict[str, Any]
 
