@@ -38,4 +38,14 @@ def test_scan_reports_vanished_and_unreleased_locks_once(cluster: Cluster) -> No
     ]
     monitor.scan()
     assert len(reported) == 3, "a stale lock was reported twice"
+    # A later scan reads only what came since, and still sees it.
+    cluster.snapshot("running", "company.team", "f", State.SUCCESS)
+    found = monitor.scan()
+    assert ("company.team/a/t", "execution ended SUCCESS but the lock was not released") in [
+        (s.uid, s.reason) for s in found]
+    assert len(reported) == 4
+    # What it keeps is the latest state of the locked executions, nothing of the others.
+    cluster.snapshot("unlocked", "company.team", "f", State.RUNNING)
+    monitor.scan()
+    assert "unlocked" not in monitor._present and set(monitor._present) <= {lock.execution_id for lock in locks}
     consumer.close()
