@@ -82,6 +82,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{audit.requests_refused}, unanswered {audit.requests_unanswered} "
                 f"({audit.unanswered_started} of them started an execution anyway)"
             )
+        if audit.followers:
+            console.print(
+                f"  followers: {audit.followers}, reconnected {audit.followers_reconnected}, states or end missed "
+                f"{audit.followers_states_wrong}; log lines due {audit.follower_lines}, missed "
+                f"{audit.follower_lines_lost}, twice {audit.follower_lines_twice}, out of order "
+                f"{audit.followers_out_of_order}; logged before a stream began {audit.follower_lines_before_start}"
+            )
         for problem in audit.problems():
             console.print(f"  [red]{problem}[/]")
         for example in audit.examples:

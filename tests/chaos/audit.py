@@ -9,7 +9,9 @@
 - log lines: every committed record on ``logs`` is a document in Elasticsearch, once;
 - secrets: the value behind ``secret('CHAOS_TOKEN')`` appears nowhere;
 - cron ticks: per flow, the fired dates are unique and contiguous;
-- webserver requests: each one answered 2xx started exactly one execution, the one it named.
+- webserver requests: each one answered 2xx started exactly one execution, the one it named;
+- followers (SSE): each saw its execution's state history grow to the terminal one and the
+  end frame, and every log line of it from where its stream began, once and in order.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from elasticsearch.helpers import scan
 from harrier.topics.exceptions import DecodeError
 from harrier.topics.records import LOG_BATCH
 from harrier.topics.serdes import decode_envelope
+from harrier.webserver.followcursor import Cursor
+from tests.chaos.followers import Followed
 
-__all__ = ["Audit", "audit_requests", "audit_run", "read_topic"]
+__all__ = ["Audit", "audit_followers", "audit_requests", "audit_run", "read_topic"]
 
 TERMINAL = frozenset({"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED"})
 
@@ -76,6 +80,18 @@ class Audit:
     requests_unanswered: int = 0
     answered_not_once: int = 0
     unanswered_started: int = 0
+    # SSE followers (sse-follow-across-restart): how many, how many reconnected; those that
+    # did not see their execution's whole state history to its end (or the end frame); the
+    # log lines they were due (from where each stream began), lost, seen twice (or not on the
+    # topic), and followers that saw theirs out of order; lines logged before a stream began.
+    followers: int = 0
+    followers_reconnected: int = 0
+    followers_states_wrong: int = 0
+    follower_lines: int = 0
+    follower_lines_lost: int = 0
+    follower_lines_twice: int = 0
+    followers_out_of_order: int = 0
+    follower_lines_before_start: int = 0
     # Partitions still short of in-sync replicas after a killed broker came back.
     under_replicated: int = 0
     crashed: int = 0
@@ -99,6 +115,10 @@ class Audit:
             "poisoned executions not FAILED with their error": self.poisoned_wrong,
             "requests answered 2xx without exactly their one execution": self.answered_not_once,
             "partitions not back to full ISR": self.under_replicated,
+            "followers that missed a state or the end": self.followers_states_wrong,
+            "log lines a follower missed": self.follower_lines_lost,
+            "log lines a follower saw twice": self.follower_lines_twice,
+            "followers that saw lines out of order": self.followers_out_of_order,
             "components that exited on their own": self.crashed,
         }
         return [f"{what}: {n}" for what, n in checks.items() if n]
@@ -313,6 +333,44 @@ def audit_requests(audit: Audit, bootstrap: str, topic: str, sent: list[int], an
             f"{audit.unanswered_started} of them started an execution anyway; refused that started one: "
             f"{sum(bool(started.get(n)) for n in refused)}"
         )
+
+
+def audit_followers(audit: Audit, bootstrap: str, topics: dict[str, str], followed: list[Followed]) -> None:
+    """What each follower saw against the topics: the terminal snapshot's history, and the
+    execution's log lines in (record offset, line) order."""
+    ids = {f.execution_id for f in followed}
+    history: dict[str, list[str]] = {}
+    for message in read_topic(bootstrap, topics["execution-states"]):
+        data = _data(message)
+        if data is not None and data.get("id") in ids and data.get("state") in TERMINAL:
+            history[data["id"]] = [h["state"] for h in data["history"]]
+    lines: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for message in read_topic(bootstrap, topics["logs"]):
+        data = _data(message)
+        if data is not None and data.get("execution_id") in ids:
+            lines[data["execution_id"]] += [(message.offset(), n) for n in range(len(data.get("messages") or ()))]
+    audit.followers = len(followed)
+    for f in followed:
+        audit.followers_reconnected += bool(f.reconnects)
+        bodies = [data for kind, data, _ in f.frames if kind == "message"]
+        seen = [[h["state"] for h in body["state"]["histories"]] for body in bodies]
+        grew = all(later[: len(earlier)] == earlier for earlier, later in zip(seen, seen[1:]))
+        ended = bool(f.frames) and f.frames[-1][2] == "end"
+        if f.error or not ended or not grew or not seen or seen[-1] != history.get(f.execution_id):
+            audit.followers_states_wrong += 1
+            audit.examples.append(f"follower of {f.execution_id}: error {f.error}, ended {ended}, states {seen[-3:]}, "
+                                  f"on the topic {history.get(f.execution_id)}")
+        start = Cursor.parse(f.frames[0][2]) if f.frames else None
+        since = (start.log_offset, start.log_line) if start else (0, 0)
+        due = [line for line in lines[f.execution_id] if line >= since]
+        got = [(data["offset"], data["line"]) for kind, data, _ in f.frames if kind == "log"]
+        audit.follower_lines += len(due)
+        audit.follower_lines_before_start += len(lines[f.execution_id]) - len(due)
+        audit.follower_lines_lost += len(set(due) - set(got))
+        audit.follower_lines_twice += len(got) - len(set(got)) + len(set(got) - set(due))
+        audit.followers_out_of_order += got != sorted(got)
+        if set(due) != set(got):
+            audit.examples.append(f"follower of {f.execution_id}: lines due {due}, got {got}, reconnects {f.reconnects}")
 
 
 def audit_run(

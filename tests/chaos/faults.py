@@ -28,11 +28,16 @@ class Scenario:
     # 0: the shared broker of the test session; 1 or 3: a broker (cluster) of the run's own,
     # so stopping it disturbs nothing else.
     own_brokers: int = 0
+    # The run's own broker keeps its log dir on a tmpfs of this many MiB (``diskfull.py``),
+    # which the schedule can fill.
+    own_disk_mib: int = 0
     workers: int = 1
     schedulers: int = 0
     poison: bool = False
     # The load goes through a webserver of the run's own (webhook calls and API creates).
     webserver: bool = False
+    # SSE followers of executions of their own, through that webserver (``followers.py``).
+    followers: int = 0
     # The load lasts at least this long (a lower rate at the quick size), so it outlasts the faults.
     min_load_s: float = 0.0
     # The fault hits what every run uses (the session's Elasticsearch): the scenario runs
@@ -132,6 +137,35 @@ def _kill_webserver_twice(f: Faults) -> None:
         f.note(f"SIGKILL webserver at {killed_at:.1f}s, restarted, ready again {took:.1f}s later")
 
 
+def _restart_webserver_under_followers(f: Faults) -> None:
+    f.at(0.3)
+    assert f.followers is not None
+    f.followers.start()
+    f.note(f"{len(f.followers.followed)} followers streaming their executions at {f.load.elapsed():.1f}s")
+    time.sleep(1.0)  # their executions are under way: lines and snapshots in flight
+    webserver = f.components["webserver"]
+    webserver.signal(signal.SIGKILL)
+    webserver.wait(10)
+    killed_at = f.load.elapsed()
+    webserver.start()
+    took = f.webserver_ready()
+    f.note(f"SIGKILL webserver at {killed_at:.1f}s, restarted, ready again {took:.1f}s later")
+
+
+def _fill_the_brokers_disk(f: Faults) -> None:
+    f.at(0.4)
+    assert f.kafka is not None and f.disk is not None
+    f.note(f"broker's log dir filled at {f.load.elapsed():.1f}s ({f.disk.fill() / 2**20:.0f} MiB were free)")
+    stopped = f.disk.wait_broker_gone(f.kafka, 60)
+    f.note(f"the broker stopped itself {stopped:.1f}s later" if stopped is not None
+           else "the broker was still up 60 s later")
+    time.sleep(2)
+    f.disk.free()
+    f.kafka.kill()  # a broker still up with a failed log dir serves nothing: restart it
+    f.kafka.up()
+    f.note(f"space freed and the broker started again at {f.load.elapsed():.1f}s")
+
+
 def _poison_every_topic(f: Faults) -> None:
     f.at(0.3)
     f.note(f"poison records on every consumed topic at {f.load.elapsed():.1f}s ({f.inject_poison()} to dead-letter)")
@@ -151,10 +185,15 @@ SCENARIOS: tuple[Scenario, ...] = (
              min_load_s=20.0),
     Scenario("webserver-kill", "kill -9 the webserver under webhook calls and API creates, twice, and restart it",
              _kill_webserver_twice, webserver=True, min_load_s=30.0),
+    Scenario("sse-follow-across-restart", "20 SSE followers of running executions (the CLI's reader), the "
+             "webserver killed -9 under them and restarted; each must see every state and log line once",
+             _restart_webserver_under_followers, webserver=True, followers=20, min_load_s=30.0),
     Scenario("executor-kill-during-broker-restart", "stop the broker, kill -9 an executor stream process while it "
              "is down, start the broker again", _kill_executor_during_broker_restart, own_brokers=1),
     Scenario("worker-kill-during-es-outage", "stop Elasticsearch, kill -9 one of two workers during the outage",
              _kill_worker_during_elasticsearch_outage, workers=2, shared_fault=True, min_load_s=20.0),
+    Scenario("broker-disk-full", "fill the broker's log dir (a tmpfs) until Kafka takes the dir offline, free "
+             "the space, start the broker again", _fill_the_brokers_disk, own_brokers=1, own_disk_mib=512),
     Scenario("poison", "malformed, wrong-version, wrong-schema and oversize records on every consumed topic, "
              "and creates for an unknown flow, an invalid one and one whose step raises",
              _poison_every_topic, schedulers=1, poison=True),

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,8 +36,9 @@ from harrier.infra.stack import Stack
 from harrier.topics import build_specs, create_admin, ensure_topics, largest_message_bytes, read_dead_letter
 from harrier.topics.records import FLOW_RECORD, encode_command
 from harrier.topics.serdes import encode_key
-from tests.chaos.audit import TERMINAL, Audit, audit_requests, audit_run, read_topic
+from tests.chaos.audit import TERMINAL, Audit, audit_followers, audit_requests, audit_run, read_topic
 from tests.chaos.components import Components
+from tests.chaos.diskfull import SmallDisk, mounted
 from tests.chaos.faults import Scenario
 from tests.chaos.flows import (
     BAD_TRANSMIT,
@@ -52,6 +54,7 @@ from tests.chaos.flows import (
     TASK_RUNS_PER_EXECUTION,
     WEBHOOK_KEY,
 )
+from tests.chaos.followers import Followers
 from tests.chaos.load import Load
 from tests.chaos.webload import REQUEST_LABEL, WebLoad
 
@@ -61,6 +64,11 @@ __all__ = ["FULL", "QUICK", "Faults", "Size", "run_scenario", "run_scenarios"]
 # and 19192 (three) beside the default 9092, shifted by a tenth of the session's offset from
 # it, so sessions on 9192, 9292, ... (HARRIER_KAFKA_PORT) run their own brokers side by side.
 _OWN_KAFKA_PORTS = {1: 19092, 3: 19192}
+
+
+# Where a broker on a small disk listens, from its session's one-broker port: 2 ports above
+# that broker's (and 6 below the next session's).
+_SMALL_DISK_PORT_SHIFT = 4
 
 
 def _own_kafka_port(brokers: int) -> int:
@@ -120,6 +128,8 @@ class Faults:
         self.components = run.components
         self.kafka = run.own_kafka
         self.elasticsearch = run.elasticsearch
+        self.disk = run.disk
+        self.followers = run.followers
         self.outage_s = run.size.outage_s
         self.notes: list[str] = []
         # Partitions of the run's topics with fewer in-sync replicas than replicas, once a
@@ -166,13 +176,24 @@ class _Run:
         self.prefix = f"chaos-{scenario.name}-{run_id}."
         self.index_prefix = f"chaos-{run_id}-"
         self.own_kafka: KafkaCluster | None = None
+        self.disk: SmallDisk | None = None
+        # What the run mounted (a small disk): taken down in ``close``, or here if set-up fails.
+        self._mounts = ExitStack()
         if scenario.own_brokers:
-            self.own_kafka = KafkaCluster(
-                Stack().home, _own_kafka_port(scenario.own_brokers), scenario.own_brokers, java_options=_QUICK_START,
-            )
-            self.own_kafka.up()
-            # Earlier runs' topics would make every restart of this broker load them again.
-            _delete_topics(self.own_kafka.bootstrap, "chaos-")
+            # A small-disk broker has ports of its own: it may run beside broker-restart's.
+            port = _own_kafka_port(scenario.own_brokers) + (_SMALL_DISK_PORT_SHIFT if scenario.own_disk_mib else 0)
+            self.own_kafka = KafkaCluster(Stack().home, port, scenario.own_brokers, java_options=_QUICK_START)
+            try:
+                if scenario.own_disk_mib:
+                    data = self.own_kafka.nodes[0].home / "data"
+                    self.disk = self._mounts.enter_context(mounted(data, scenario.own_disk_mib))
+                self.own_kafka.up()
+                # Earlier runs' topics would make every restart of this broker load them again.
+                _delete_topics(self.own_kafka.bootstrap, "chaos-")
+            except BaseException:
+                self.own_kafka.kill()
+                self._mounts.close()
+                raise
             bootstrap = self.own_kafka.bootstrap
         self.bootstrap = bootstrap
         self.elasticsearch: ElasticsearchNode = Stack().elasticsearch
@@ -193,6 +214,9 @@ class _Run:
             self.load = WebLoad(self.webserver_url, NAMESPACE, "hooked", WEBHOOK_KEY, "mixed", size.executions, rate)
         else:
             self.load = Load(bootstrap, self.topics["executions"], NAMESPACE, "mixed", size.executions, rate)
+        self.followers = (
+            Followers(self.webserver_url, NAMESPACE, "mixed", scenario.followers) if scenario.followers else None
+        )
         self.cron_flows = {f"cron-{i}" for i in range(_CRON_FLOWS)} if scenario.schedulers else set()
         self.poisoned_records = 0
         self.oversize: dict[str, int] = {}
@@ -253,7 +277,7 @@ class _Run:
             self.components.start("scheduler", f"scheduler-{i + 1}")
         if self.scenario.webserver:
             self.components.start("webserver")
-            self.webserver_ready(120)
+            self.webserver_ready(240)
         warm_up = uuid.uuid4().hex
         command = CreateExecution(execution_id=warm_up, namespace=NAMESPACE, flow_id="child", created_at=datetime.now(UTC))
         self._producer.produce(self.topics["executions"], key=encode_key(warm_up), value=encode_command(command))
@@ -297,8 +321,13 @@ class _Run:
         self._producer.flush(30)
         return self.poisoned_records
 
+    @property
+    def accepted(self) -> set[str]:
+        """Every execution the run must see end once: the load's and the followers' own."""
+        return self.load.accepted | (self.followers.accepted if self.followers else set())
+
     def wait_drained(self) -> None:
-        self._wait_ended(self.load.accepted | set(self.poisoned), self.size.drain_s)
+        self._wait_ended(self.accepted | set(self.poisoned), self.size.drain_s)
 
     def _wait_ended(self, ids: set[str], timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s
@@ -365,6 +394,7 @@ class _Run:
             # A graceful stop of a 3-node cluster waits out its lost quorum (about 40 s); the
             # next run's start recovers the logs instead, and deletes this run's topics.
             self.own_kafka.kill()
+            self._mounts.close()
         else:
             _delete_topics(self.bootstrap, self.prefix)
 
@@ -452,7 +482,7 @@ def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, wo
             time.sleep(5)  # the last cron executions end before their logs are counted
         phase("drain")
         audit = audit_run(
-            scenario.name, run.bootstrap, run.topics, run.load.accepted, run.es,
+            scenario.name, run.bootstrap, run.topics, run.accepted, run.es,
             IndexNames(run.index_prefix).pattern("logs"), SECRET_VALUE, TASK_RUNS_PER_EXECUTION, run.cron_flows,
         )
         audit.executions = len(run.load.sent)
@@ -462,6 +492,9 @@ def run_scenario(scenario: Scenario, size: Size, bootstrap: str, es_url: str, wo
                 audit, run.bootstrap, run.topics["executions"], run.load.sent, run.load.answered, run.load.refused,
                 run.load.unanswered, run.load.retried, REQUEST_LABEL,
             )
+        if run.followers is not None:
+            run.followers.join(60)
+            audit_followers(audit, run.bootstrap, run.topics, run.followers.followed)
         if scenario.poison:
             letters, whole = run.dead_letters()
             audit.poison = run.poisoned_records

@@ -1,6 +1,8 @@
 // An execution's live events over Server-Sent Events, through fetch so the credentials travel
 // in a header (EventSource cannot send one). A lost connection is retried with a growing
-// delay; `onOpen` runs on every (re)connection so the caller can fill the gap it left.
+// delay, and fetch-event-source sends the last frame's id as Last-Event-ID: the server resumes
+// the stream after it (the gap read back from Kafka, nothing twice). `onOpen` runs on every
+// (re)connection; the caller's re-read of the logs merges by each line's identity.
 import { fetchEventSource } from "@microsoft/fetch-event-source";
 import { headers, notifyUnauthorized } from "./client";
 import type { Execution, LogEntry } from "./types";
