@@ -23,6 +23,7 @@ from harrier.core.tasks.labels import SetLabels
 from harrier.core.tasks.log import Echo, Log
 from harrier.core.tasks.loops import EachParallel, EachSequential, WaitFor
 from harrier.core.tasks.outputs import OutputValues, Return
+from harrier.core.tasks.resume import ResumeTask
 from harrier.core.tasks.scripts import PythonScript, ShellCommands
 from harrier.core.tasks.sleep import Sleep
 from harrier.core.tasks.state import StateDelete, StateGet, StateSet
@@ -66,6 +67,7 @@ __all__ = [
     "PurgeCurrentExecutionFiles",
     "PythonScript",
     "Request",
+    "ResumeTask",
     "Retry",
     "Return",
     "Reverse",
@@ -100,6 +102,7 @@ BUILTIN_TASKS: tuple[type[Task], ...] = (
     EachSequential,
     EachParallel,
     SetLabels,
+    ResumeTask,
     Log,
     Echo,
     OutputValues,

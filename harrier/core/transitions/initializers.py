@@ -1,6 +1,6 @@
 """What a flowable decides once, when it starts: the If branch, the Switch case, the
 ForEach values, a Pause's timer, a Subflow's child execution, the labels Labels sets, the
-first WaitFor round."""
+resume command Resume sends, the first WaitFor round."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic_core import to_jsonable_python
 from harrier.core.executions import Attempt, TaskRun
 from harrier.core.expressions.environment import to_text
 from harrier.core.expressions.functions import from_json
-from harrier.core.messages import CreateExecution, ParentRef
+from harrier.core.messages import CreateExecution, ParentRef, ResumeExecution
 from harrier.core.properties import normalize_labels
 from harrier.core.sealing import seal_if_secret
 from harrier.core.states import State
@@ -17,6 +17,7 @@ from harrier.core.tasks.base import Task
 from harrier.core.tasks.flowable import ForEach, If, Pause, Subflow, Switch
 from harrier.core.tasks.labels import SetLabels
 from harrier.core.tasks.loops import WaitFor
+from harrier.core.tasks.resume import ResumeTask
 from harrier.core.transitions.contexts import render_for
 from harrier.core.transitions.moves import child_execution_id, finish
 from harrier.core.transitions.run import Run
@@ -43,6 +44,8 @@ def initialize(run: Run, tr: TaskRun, task: Task) -> TaskRun:
         return _subflow(run, tr, task)
     if isinstance(task, SetLabels):
         return _set_labels(run, tr, task)
+    if isinstance(task, ResumeTask):
+        return _resume(run, tr, task)
     if isinstance(task, WaitFor):
         # Its children may read the round they are in, the first one included.
         return run.put(tr.replace(outputs={"iterationCount": 1}))
@@ -64,6 +67,15 @@ def _set_labels(run: Run, tr: TaskRun, task: SetLabels) -> TaskRun:
         raise ValueError(f"{where}: system labels cannot be set by a task ({', '.join(system)})")
     run.fields["labels"] = {**run.fields.get("labels", run.execution.labels), **rendered}
     return finish(run, tr, State.SUCCESS)
+
+
+def _resume(run: Run, tr: TaskRun, task: ResumeTask) -> TaskRun:
+    target = run.execution.id
+    if task.execution_id is not None:
+        target = to_text(render_for(run, tr, task, task.execution_id, f"{task.id}.executionId"))
+    inputs = {k: render_for(run, tr, task, v, f"{task.id}.inputs.{k}") for k, v in (task.inputs or {}).items()}
+    run.commands.append(ResumeExecution(execution_id=target, inputs=to_jsonable_python(inputs)))
+    return finish(run, tr, State.SUCCESS, outputs={"executionId": target})
 
 
 def _pause(run: Run, tr: TaskRun, task: Pause) -> TaskRun:

@@ -6,12 +6,20 @@ from dataclasses import dataclass, field
 
 from harrier.core.concurrency import AdmissionRequest, ExecutionReleased
 from harrier.core.executions import Execution, Timer
-from harrier.core.messages import CreateExecution, KillExecution, LogEntry, SubflowEnded, WorkerControl, WorkerTask
+from harrier.core.messages import (
+    CreateExecution,
+    KillExecution,
+    LogEntry,
+    ResumeExecution,
+    SubflowEnded,
+    WorkerControl,
+    WorkerTask,
+)
 
 __all__ = ["Admission", "Command", "StepResult"]
 
 # Records for the `executions` topic, keyed by their `execution_id`.
-Command = CreateExecution | KillExecution | SubflowEnded
+Command = CreateExecution | KillExecution | ResumeExecution | SubflowEnded
 # Records for the `executions-by-flow` topic, keyed by their `flow_uid`.
 Admission = AdmissionRequest | ExecutionReleased
 

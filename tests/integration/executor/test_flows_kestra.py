@@ -1,6 +1,7 @@
 """Kestra's flowables, properties and deprecated forms end to end through executor and worker:
-WaitFor, EachSequential/EachParallel, debug.Echo, execution.Labels, afterExecution, allowWarning,
-finally on a flowable, a MAX_DURATION sla, Pause.tasks and the older input forms.
+WaitFor, EachSequential/EachParallel, debug.Echo, execution.Labels, execution.Resume,
+afterExecution, allowWarning, finally on a flowable, a MAX_DURATION sla, errorLogs(),
+Pause.tasks and the older input forms.
 
 One module-scoped executor and worker on topics of their own (`test_flows.py`'s `Stack`); each
 test starts its flow and checks the terminal snapshot: the state and outputs Kestra's
@@ -101,6 +102,22 @@ FLOWS = [
         format: "{{ errorLogs()[0].taskId }}: {{ errorLogs()[0].message }}"
     """,
     """
+    id: resume
+    namespace: e2e.kestra
+    tasks:
+      - id: both
+        type: io.kestra.plugin.core.flow.Parallel
+        tasks:
+          - id: wait
+            type: io.kestra.plugin.core.flow.Pause
+            onResume: [{id: approved, type: BOOLEAN}]
+          - id: resume
+            type: io.kestra.plugin.core.execution.Resume
+            inputs: {approved: true}
+    outputs:
+      - {id: approved, value: "{{ outputs.wait.onResume.approved }}"}
+    """,
+    """
     id: pause-tasks
     namespace: e2e.kestra
     tasks:
@@ -187,3 +204,10 @@ def test_error_logs_give_the_errors_handler_the_failure(stack: Stack) -> None:
     assert state["state"] == "FAILED"
     # The message is the task run's error as Harrier words it.
     assert _runs(state)["alert"][0]["outputs"] == {"value": "boom: task 'boom': disk full"}
+
+
+def test_resume_task_resumes_the_paused_execution_through_the_executions_topic(stack: Stack) -> None:
+    state = stack.ended(stack.start("e2e.kestra", "resume"))
+    assert state["state"] == "SUCCESS", state.get("error")
+    assert "PAUSED" in [h["state"] for h in state["history"]]
+    assert state["outputs"] == {"approved": True}

@@ -377,3 +377,36 @@ errors:
     assert render(alert.task["message"], alert.context) == "bad: boom"
     # A task that does not call errorLogs() is not sent them.
     assert "harrier_error_logs" not in sim.worker_tasks[0].context
+
+
+RESUME_FLOW = HEADER + """
+tasks:
+  - id: both
+    type: Parallel
+    tasks:
+      - id: wait
+        type: Pause
+        onResume: [{id: approved, type: BOOLEAN}]
+      - id: seq
+        type: Sequential
+        tasks:
+          - {id: work, type: Log, message: x}
+          - {id: resume, type: io.kestra.plugin.core.execution.Resume, inputs: {approved: "{{ 1 == 1 }}"}}
+  - {id: after, type: Log, message: "{{ outputs.wait.onResume.approved }}"}
+"""
+
+
+def test_resume_task_resumes_its_own_paused_execution(flow) -> None:
+    f = flow(RESUME_FLOW)
+    sim = Simulation([f], lambda task: None)
+    sim.create(f)
+    sim.run()
+    assert sim.execution().state is State.PAUSED
+    sim.answer("work")
+    sim.run()
+    runs = {tr.task_id: tr for tr in sim.execution().task_runs}
+    assert runs["resume"].state is State.SUCCESS and runs["resume"].outputs == {"executionId": "e1"}
+    assert runs["wait"].state is State.SUCCESS and runs["wait"].outputs == {"onResume": {"approved": True}}
+    sim.answer("after")
+    sim.run()
+    assert sim.execution().state is State.SUCCESS
