@@ -33,6 +33,9 @@ __all__ = ["Frames", "follow_response"]
 _KEEPALIVE = b": keep-alive\n\n"
 # Events past this size are rendered in a thread (1,000 task runs are about 450 KB).
 _RENDER_INLINE_BYTES = 64 * 1024
+# The most records of one partition a reconnect is read back over: a few minutes of a busy
+# partition; a follower away longer starts afresh.
+_MAX_GAP_RECORDS = 100_000
 _DROPPED = b'event: dropped\ndata: {"message":"this client fell too far behind and was dropped; reconnect"}\n\n'
 
 
@@ -106,6 +109,11 @@ async def _missed_events(svc: Services, follower: Follower, resumed: Cursor, now
     after the last one it got (re-read too: it says whether the execution ended) and the log
     lines after the last one it got."""
     execution_id = follower.execution_id
+    gaps = (now.state_offset - resumed.state_offset, now.log_offset - resumed.log_offset)
+    if not all(0 <= gap <= _MAX_GAP_RECORDS for gap in gaps):
+        # Not a position of these topics (another cluster's, made up) or one so old that
+        # reading back to it would hold the replay for everyone: a fresh stream.
+        return await _first_events(svc, follower, now)
     states, logs = svc.follow_feed.partitions(execution_id)
     read = await svc.follow_replay.events(execution_id, [
         (svc.topics["execution-states"], states, max(resumed.state_offset, 0), now.state_offset),

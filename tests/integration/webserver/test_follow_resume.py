@@ -81,6 +81,11 @@ def test_resume_across_a_restart_misses_nothing_and_repeats_nothing(stack_settin
         tail = frames(restarted, execution, resumed[-2][0])
         assert [(k, d.get("message")) for _, k, d in tail] == [("log", "too late"), ("message", None)], tail
         assert tail[-1][0] == "end" and tail[-1][2]["state"]["current"] == "SUCCESS"
+        # A position these topics never reached: a fresh stream, the current snapshot first.
+        restarted.emit_snapshot(execution, "SUCCESS", outputs={"done": True})
+        restarted.eventually(lambda: restarted.services.snapshots.get(execution))
+        fresh = frames(restarted, execution, "999999.999999.0")
+        assert [(i == "end", k) for i, k, _ in fresh] == [(False, "message"), (True, "message")], fresh
     finally:
         stop_stack(restarted, server, thread)
 
