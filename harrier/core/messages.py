@@ -39,6 +39,7 @@ __all__ = [
     "WorkerControl",
     "WorkerResult",
     "WorkerTask",
+    "WorkingDirectoryRef",
 ]
 
 
@@ -127,6 +128,18 @@ ExecutionCommand = Annotated[
 ]
 
 
+class WorkingDirectoryRef(Message):
+    """The WorkingDirectory a worker task runs in: its task run, the child before this one
+    whose directory this one starts from (None: the first child, which writes `input_files`),
+    and the patterns of the files to store once the child is done."""
+
+    task_id: str
+    task_run_id: str
+    previous: str | None = None
+    input_files: dict[str, Any] | None = None
+    output_files: list[str] | None = None
+
+
 class WorkerTask(Message):
     """One attempt of a runnable task, with the task's definition and only the context it needs."""
 
@@ -141,6 +154,7 @@ class WorkerTask(Message):
     task: dict[str, Any]
     context: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime
+    working_directory: WorkingDirectoryRef | None = None
 
 
 class WorkerResult(Message):
@@ -154,6 +168,8 @@ class WorkerResult(Message):
     error: str | None = None
     started_at: datetime
     ended_at: datetime
+    # A child of a WorkingDirectory: the directory's output files stored after it (name -> URI).
+    directory_files: dict[str, str] | None = None
 
 
 class WorkerControl(Message):

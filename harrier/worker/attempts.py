@@ -61,7 +61,10 @@ class Attempt:
         return f"task '{self.record.task_id}'"
 
 
-def build_result(attempt: Attempt, state: State, outputs: dict[str, Any] | None = None, error: str | None = None) -> WorkerResult:
+def build_result(
+    attempt: Attempt, state: State, outputs: dict[str, Any] | None = None, error: str | None = None,
+    directory_files: dict[str, str] | None = None,
+) -> WorkerResult:
     """A new result for `attempt` (the received record is left untouched)."""
     record = attempt.record
     now = datetime.now(timezone.utc)
@@ -74,6 +77,7 @@ def build_result(attempt: Attempt, state: State, outputs: dict[str, Any] | None 
         error=error,
         started_at=attempt.started_at or now,
         ended_at=now,
+        directory_files=directory_files,
     )
 
 
@@ -116,10 +120,15 @@ def _succeeded(attempt: Attempt, returned: Any) -> WorkerResult:
         outputs = {} if returned is None else to_jsonable_python(dict(returned), fallback=str)
     except (TypeError, ValueError) as exc:
         return _failed(attempt, f"its outputs cannot be serialized: {exc}")
+    try:
+        directory_files = context.finish_directory()
+    except (TaskFailure, OSError) as exc:
+        return _failed(attempt, f"the working directory could not be kept: {exc}")
     state = State.WARNING if context.warnings else State.SUCCESS
     for reason in context.warnings:
         context.logger.warn(reason)
-    return build_result(attempt, state, _close(attempt, store_log=True, outputs=outputs))
+    outputs = _close(attempt, store_log=True, outputs=outputs)
+    return build_result(attempt, state, outputs, directory_files=directory_files)
 
 
 def _failed(attempt: Attempt, cause: str) -> WorkerResult:

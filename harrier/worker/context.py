@@ -22,6 +22,7 @@ from harrier.core.messages import WorkerTask
 from harrier.storage.base import Storage
 from harrier.storage.exceptions import StorageFileNotFound
 from harrier.storage.uris import task_file_uri
+from harrier.worker import directories
 from harrier.worker.exceptions import TaskFailure
 from harrier.worker.logs import TaskLogger
 from harrier.worker.metrics import TaskMetrics
@@ -80,10 +81,21 @@ class RunContext:
         return self._workdirs.user
 
     def working_dir(self) -> Path:
-        """A private folder for this run, created on first use and removed when the run ends."""
+        """A private folder for this run, created on first use and removed when the run ends;
+        inside a WorkingDirectory, it holds what the previous child left."""
         if self._working_dir is None:
             self._working_dir = self._workdirs.create(self.record.task_id)
+            if self.record.working_directory is not None:
+                directories.restore(self, self.record.working_directory, self._working_dir)
         return self._working_dir
+
+    def finish_directory(self) -> dict[str, str] | None:
+        """Inside a WorkingDirectory, after a success: keep the folder for the next child and
+        store the directory's output files (returned, name -> URI); None outside one."""
+        ref = self.record.working_directory
+        if ref is None:
+            return None
+        return directories.save(self, ref, self.working_dir())
 
     def hand_over_working_dir(self) -> None:
         """Give the script user what the worker wrote into the working folder (input files,

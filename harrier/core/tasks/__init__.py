@@ -37,6 +37,7 @@ from harrier.core.tasks.storage import (
     Size,
     Split,
 )
+from harrier.core.tasks.workingdir import WorkingDirectory
 
 __all__ = [
     "BUILTIN_TASKS",
@@ -86,6 +87,7 @@ __all__ = [
     "TaskKind",
     "TransformValue",
     "WaitFor",
+    "WorkingDirectory",
 ]
 
 BUILTIN_TASKS: tuple[type[Task], ...] = (
@@ -94,6 +96,7 @@ BUILTIN_TASKS: tuple[type[Task], ...] = (
     ForEach,
     Parallel,
     Sequential,
+    WorkingDirectory,
     AllowFailure,
     Dag,
     Pause,

@@ -29,6 +29,7 @@ from harrier.core.transitions.run import Run
 from harrier.core.transitions.slas import SLA_TIMER, max_duration_reason, violate
 from harrier.core.transitions.values import truthy
 from harrier.core.transitions.waitfor import LOOP_TIMER, next_round
+from harrier.core.transitions.workingdirs import keep_directory_files
 
 __all__ = [
     "on_admission",
@@ -62,6 +63,8 @@ def on_worker_result(run: Run, result: WorkerResult) -> str | None:
         retry = retry_of(task, run.flow) if len(tr.attempts) > 1 else None
         if state is State.SUCCESS and retry is not None and retry.warning_on_retry:
             state = State.WARNING
+        if result.directory_files is not None:
+            keep_directory_files(run, tr, result.directory_files)
         finish(run, tr, state, outputs=result.outputs or None)
     else:
         # A worker logs every error it reports (a salvaged result, whose worker task could

@@ -17,6 +17,7 @@ from harrier.core.transitions.contexts import render_for, worker_context
 from harrier.core.transitions.retries import retry_delay, retry_of
 from harrier.core.transitions.run import Run
 from harrier.core.transitions.values import as_duration
+from harrier.core.transitions.workingdirs import directory_ref
 
 __all__ = ["child_execution_id", "dispatch", "fail", "fail_attempt", "finish"]
 
@@ -73,6 +74,10 @@ def dispatch(run: Run, tr: TaskRun, task: Task) -> TaskRun:
             timeout = as_duration(render_for(run, tr, task, task.timeout, f"{task.id}.timeout"), f"{task.id}.timeout")
         except (HarrierExpressionError, ValueError) as exc:
             return fail(run, tr, str(exc), task)
+    try:
+        directory = directory_ref(run, tr)
+    except (HarrierExpressionError, ValueError) as exc:
+        return fail(run, tr, str(exc), task)
     attempt = Attempt(number=number, state=State.RUNNING, started_at=run.now)
     tr = run.put(tr.moved(State.RUNNING, run.now, attempts=(*tr.attempts, attempt), error=None))
     ex = run.execution
@@ -89,6 +94,7 @@ def dispatch(run: Run, tr: TaskRun, task: Task) -> TaskRun:
             task=run.plan.raw(task),
             context=worker_context(run, tr, task),
             created_at=run.now,
+            working_directory=directory,
         )
     )
     if timeout is not None:

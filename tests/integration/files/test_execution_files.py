@@ -216,3 +216,46 @@ def test_download_and_the_storage_tasks_chain_end_to_end(client: httpx.Client, s
     purged = outputs["purge"]["uris"]
     assert outputs["fetch"]["uri"] not in purged and outputs["reverse"]["uri"] in purged
     assert LocalStorage(server[1]).list_execution("harrier.files", "storage", execution["id"]) == []
+
+
+WORKING_DIRECTORY_FLOW = """\
+id: wdir
+namespace: harrier.files
+tasks:
+  - id: wdir
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    inputFiles:
+      query.sql: SELECT 1
+    outputFiles:
+      - "*.txt"
+    tasks:
+      - id: first
+        type: io.kestra.plugin.scripts.shell.Commands
+        commands:
+          - echo kept > stay.txt
+          - cat query.sql >> stay.txt
+      - id: between
+        type: io.kestra.plugin.core.log.Log
+        message: between
+      - id: second
+        type: io.kestra.plugin.scripts.shell.Commands
+        commands:
+          - echo "::{\\"outputs\\":{\\"stay\\":\\"$(head -1 stay.txt)\\",\\"query\\":\\"$(tail -1 stay.txt)\\"}}::"
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(outputs.wdir.outputFiles['stay.txt']) | trim }}"
+"""
+
+
+def test_a_working_directory_carries_its_files_from_child_to_child(client: httpx.Client) -> None:
+    client.post(f"{API}/flows", content=WORKING_DIRECTORY_FLOW, headers={"Content-Type": "application/x-yaml"}).raise_for_status()
+    execution = run(client, "harrier.files", "wdir")
+    assert execution["state"]["current"] == "SUCCESS", execution
+    runs = {run["taskId"]: run for run in execution["taskRunList"]}
+    assert runs["second"]["outputs"]["vars"] == {"stay": "kept", "query": "SELECT 1"}
+    wdir = runs["wdir"]
+    assert wdir["outputs"]["outputFiles"] == {
+        "stay.txt": f"kestra:///harrier/files/wdir/executions/{execution['id']}/tasks/wdir/{wdir['id']}/stay.txt"
+    }
+    assert runs["after"]["outputs"]["value"] == "kept\nSELECT 1"
+    assert [runs[t]["parentTaskRunId"] for t in ("first", "between", "second")] == [wdir["id"]] * 3

@@ -1,4 +1,5 @@
-"""The storage tasks and http.Download with a fake run context and in-memory storage."""
+"""The storage tasks, http.Download and a WorkingDirectory's folder, with a fake run context and
+in-memory storage."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from harrier.core.messages import WorkingDirectoryRef
 from harrier.storage import task_file_uri
 from harrier.storage.ion import dump_line
 from harrier.worker.exceptions import TaskFailure
@@ -167,4 +169,32 @@ def test_download_streams_the_body_into_storage(prepared: Any, files_server: str
 def test_download_failures_say_why(prepared: Any, files_server: str, path: str, message: str) -> None:
     ready, fake = prepared({"id": "d", "type": "io.kestra.plugin.core.http.Download", "uri": files_server + path})
     with pytest.raises(TaskFailure, match=message):
+        run(ready, fake)
+
+
+def test_working_directory_children_share_files_through_storage(prepared: Any) -> None:
+    first_ref = WorkingDirectoryRef(task_id="wd", task_run_id="wd-run", input_files={"q.sql": "SELECT 1"}, output_files=["*.txt"])
+    ready, fake = prepared({"id": "first", "type": "shell.Commands", "commands": ["cat q.sql > out.txt"]})
+    fake.context.record = fake.record = fake.record.model_copy(update={"working_directory": first_ref, "task_run_id": "c1"})
+    run(ready, fake)
+    files = fake.context.finish_directory()
+    fake.context.close()
+    out = "kestra:///company/team/flow/executions/exec-1/tasks/wd/wd-run/out.txt"
+    assert files == {"out.txt": out} and fake.storage.get(out) == b"SELECT 1"
+
+    second_ref = first_ref.model_copy(update={"previous": "c1", "input_files": None})
+    ready, later = prepared({"id": "second", "type": "shell.Commands", "commands": ["echo more >> out.txt"]})
+    later.storage = fake.storage
+    later.context.storage = fake.storage
+    later.context.record = later.record.model_copy(update={"working_directory": second_ref, "task_run_id": "c2"})
+    run(ready, later)
+    assert later.context.finish_directory() == {"out.txt": out}
+    assert fake.storage.get(out) == b"SELECT 1more\n"
+
+
+def test_a_missing_previous_directory_fails_saying_so(prepared: Any) -> None:
+    ready, fake = prepared({"id": "second", "type": "shell.Commands", "commands": ["true"]})
+    ref = WorkingDirectoryRef(task_id="wd", task_run_id="wd-run", previous="gone")
+    fake.context.record = fake.record.model_copy(update={"working_directory": ref})
+    with pytest.raises(TaskFailure, match="working directory of wd after task run gone is missing"):
         run(ready, fake)

@@ -1,0 +1,79 @@
+"""A WorkingDirectory's folder carried from one child to the next through internal storage.
+
+A child's folder starts as the archive the previous child left (`previous`), or, for the
+first child, as the WorkingDirectory's `inputFiles` (text, or the content of a storage URI);
+once the child succeeded, the folder is archived again under the child's own task run id and
+the files matching `outputFiles` are stored in the WorkingDirectory's own folder. Archives are
+named per child, never overwritten, so a child redelivered or retried on any worker starts
+from the same folder, whatever a failed attempt did to it.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from harrier.core.expressions import to_text
+from harrier.core.messages import WorkerTask, WorkingDirectoryRef
+from harrier.storage.exceptions import StorageFileNotFound
+from harrier.storage.uris import is_storage_uri, task_file_uri
+from harrier.worker.exceptions import TaskFailure
+
+if TYPE_CHECKING:
+    from harrier.worker.context import RunContext
+
+__all__ = ["restore", "save"]
+
+_ARCHIVES = "_workdir"
+
+
+def _archive_uri(record: WorkerTask, ref: WorkingDirectoryRef, child_id: str) -> str:
+    return task_file_uri(record.namespace, record.flow_id, record.execution_id, ref.task_id, ref.task_run_id, f"{_ARCHIVES}/{child_id}.tar")
+
+
+def restore(context: RunContext, ref: WorkingDirectoryRef, folder: Path) -> None:
+    """Fill the empty `folder` with the directory as the previous child left it."""
+    record = context.record
+    if ref.previous is None:
+        for name, content in (ref.input_files or {}).items():
+            target = _inside(folder, str(name))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if is_storage_uri(content):
+                context.fetch_file(content, target, f"{ref.task_id}.inputFiles.{name}")
+            else:
+                target.write_text(content if isinstance(content, str) else to_text(content), encoding="utf-8")
+        return
+    try:
+        data = context.storage.get(_archive_uri(record, ref, ref.previous))
+    except StorageFileNotFound:
+        raise TaskFailure(f"the working directory of {ref.task_id} after task run {ref.previous} is missing from internal storage") from None
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        # The data filter refuses absolute paths, links out of the folder and device files.
+        archive.extractall(folder, filter="data")
+
+
+def save(context: RunContext, ref: WorkingDirectoryRef, folder: Path) -> dict[str, str]:
+    """Archive `folder` as this child left it; store and return the output files."""
+    record = context.record
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for path in sorted(folder.iterdir()):
+            archive.add(path, arcname=path.name)
+    context.storage.put(_archive_uri(record, ref, record.task_run_id), buffer.getvalue())
+    stored: dict[str, str] = {}
+    for pattern in ref.output_files or ():
+        for path in sorted(folder.glob(pattern)):
+            if path.is_file():
+                name = path.relative_to(folder).as_posix()
+                uri = task_file_uri(record.namespace, record.flow_id, record.execution_id, ref.task_id, ref.task_run_id, name)
+                stored[name] = context.storage.put(uri, path)
+    return stored
+
+
+def _inside(root: Path, name: str) -> Path:
+    target = (root / name).resolve()
+    if root.resolve() not in target.parents:
+        raise TaskFailure(f"inputFiles: {name!r} points outside the working directory")
+    return target
