@@ -9,7 +9,7 @@ import sys
 import traceback
 
 from harrier import __version__
-from harrier.cli import auth, completion, config, execution, flow, infra, namespace, server
+from harrier.cli import auth, completion, config, execution, flow, infra, kv, namespace, server
 from harrier.cli.exceptions import CliError, ExitCode
 from harrier.cli.options import add_debug_option, api_options
 
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     flow.add_parser(subparsers, common)
     execution.add_parser(subparsers, common)
     namespace.add_parser(subparsers, common)
+    kv.add_parser(subparsers, common)
     server.add_parser(subparsers)
     infra.add_parser(subparsers)
     config.add_parser(subparsers)

@@ -144,7 +144,8 @@ def _outputs(state: dict) -> dict[str, dict]:
 
 
 def test_kv_tasks_and_function_read_their_own_writes(stack: Stack) -> None:
-    state = stack.ended(stack.start("company.team", "kv"), timeout=90)
+    # The first execution of the module also waits for the executor process to start.
+    state = stack.ended(stack.start("company.team", "kv"), timeout=180)
     assert state["state"] == "SUCCESS", state.get("error")
     outputs = _outputs(state)
     assert outputs["set_number"] == {}
@@ -198,3 +199,18 @@ def test_deprecated_state_tasks_merge_read_and_delete(stack: Stack) -> None:
     assert outputs["get"] == {"count": 3, "data": {"a": 1, "b": 2, "nested": {"x": 1, "y": 2}}}
     assert outputs["delete"] == {"deleted": True}
     assert outputs["gone"] == {"count": 0, "data": {}}
+
+
+def test_the_kv_counter_example_counts_its_runs(stack: Stack) -> None:
+    stack.deploy((Path(__file__).parents[3] / "examples" / "kv_counter.yml").read_text())
+    for _ in range(2):
+        state = stack.ended(stack.start("examples", "kv-counter"), timeout=60)
+        assert state["state"] == "SUCCESS", state.get("error")
+    assert _outputs(state)["keys"] == {"keys": ["runs"]}
+    store = TopicKVStore(stack.settings, "e2e-kv-example")
+    try:
+        runs = store.get("examples", "runs")
+        assert runs is not None and (runs.type, runs.value) == (KVType.NUMBER, 2)
+        assert runs.description == "how many times kv-counter ran in the last day"
+    finally:
+        store.close()
