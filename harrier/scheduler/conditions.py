@@ -10,7 +10,7 @@ never silently ignored; ``harrier flow validate`` reports the same problems at d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from harrier.core.conditions import (
     ConditionContext,
     ConditionError,
     Conditions,
+    ExecutionCheck,
     Kind,
     MultipleCondition,
     build_preconditions,
@@ -35,13 +36,24 @@ class FlowMatcher:
     """The compiled conditions of one flow trigger."""
 
     states: frozenset[State]
+    # Plain conditions on the execution alone, tested first without building a context (every
+    # partition tests every Flow trigger against every ended execution), then the others.
+    quick: tuple[Callable[[ExecutionView], bool], ...]
     conditions: Conditions
     # Windowed conditions, MultipleCondition ones first then the preconditions.
     multiple: tuple[MultipleCondition, ...] = ()
 
+    @property
+    def needs_context(self) -> bool:
+        return bool(self.conditions.plain or self.multiple)
+
+    def passes_quick(self, execution: ExecutionView) -> bool:
+        """True when ``execution`` passes the states and the execution-only conditions."""
+        return execution.state in self.states and all(check(execution) for check in self.quick)
+
     def matches(self, execution: ExecutionView, context: ConditionContext) -> bool:
-        """True when ``execution`` passes the states and the plain conditions."""
-        return execution.state in self.states and self.conditions.test(context)
+        """True when ``execution`` passes the states and every plain condition."""
+        return self.passes_quick(execution) and self.conditions.test(context)
 
 
 def compile_flow_matcher(declaration: Mapping[str, Any], where: str) -> FlowMatcher:
@@ -61,7 +73,9 @@ def compile_flow_matcher(declaration: Mapping[str, Any], where: str) -> FlowMatc
             multiple = (*multiple, build_preconditions(preconditions))
         except ConditionError as exc:
             raise TriggerDefinitionError(_at(where, ("preconditions", *exc.path), exc)) from None
-    return FlowMatcher(states, Conditions(conditions.plain), multiple)
+    quick = tuple(c.check for c in conditions.plain if isinstance(c, ExecutionCheck))
+    rest = tuple(c for c in conditions.plain if not isinstance(c, ExecutionCheck))
+    return FlowMatcher(states, quick, Conditions(rest), multiple)
 
 
 def _states(value: Any) -> frozenset[State]:

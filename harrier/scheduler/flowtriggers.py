@@ -61,7 +61,7 @@ class FlowTriggerIndex:
         out: list[Matched] = []
         variables: dict[str, Any] | None = None
         for uid, (matcher, namespace, flow_id) in self._matchers.items():
-            if execution.state not in matcher.states:
+            if not matcher.passes_quick(execution):
                 continue
             event = (uid, execution.id, execution.transitions)
             if event in self._fired:
@@ -70,7 +70,7 @@ class FlowTriggerIndex:
                 variables = {"trigger": upstream_variables(execution), "envs": environment_variables()}
             context = ConditionContext(variables, namespace, flow_id, execution)
             try:
-                if not matcher.matches(execution, context):
+                if matcher.needs_context and not matcher.conditions.test(context):
                     continue
             except ConditionError as exc:
                 # As Kestra: a condition that cannot be evaluated does not hold.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from harrier.core.conditions.base import Condition, ConditionContext, ConditionError, ExecutionFacts, Kind
 from harrier.core.conditions.compile import Conditions, compile_conditions, condition_problems
-from harrier.core.conditions.executions import truthy
+from harrier.core.conditions.executions import ExecutionCheck, truthy
 from harrier.core.conditions.windows import (
     ConditionWindow,
     MultipleCondition,
@@ -27,6 +27,7 @@ __all__ = [
     "ConditionError",
     "ConditionWindow",
     "Conditions",
+    "ExecutionCheck",
     "ExecutionFacts",
     "Kind",
     "MultipleCondition",

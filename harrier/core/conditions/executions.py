@@ -17,11 +17,13 @@ from harrier.core.conditions.reading import Declaration, rendered
 from harrier.core.expressions import to_text
 from harrier.core.states import State
 
-__all__ = ["build_execution_condition", "truthy"]
+__all__ = ["ExecutionCheck", "build_execution_condition", "truthy"]
 
 
 @dataclass(frozen=True, slots=True)
-class _OnExecution:
+class ExecutionCheck:
+    """A condition on the execution alone: ``check`` can be called without a context."""
+
     check: Callable[[ExecutionFacts], bool]
 
     def test(self, context: ConditionContext) -> bool:
@@ -79,21 +81,21 @@ def build_execution_condition(name: str, declared: Declaration) -> Any:
     if name == "ExecutionFlow":
         declared.known("namespace", "flowId")
         namespace, flow_id = declared.text("namespace"), declared.text("flowId")
-        return _OnExecution(lambda e: e.namespace == namespace and e.flow_id == flow_id)
+        return ExecutionCheck(lambda e: e.namespace == namespace and e.flow_id == flow_id)
     if name == "ExecutionNamespace":
         declared.known("namespace", "comparison", "prefix")
         prefix = declared.flag("prefix", False)
         comparison = declared.data.get("comparison") or ("PREFIX" if prefix else "EQUALS")
         match = _namespace_match(declared.text("namespace"), comparison)
-        return _OnExecution(lambda e: match(e.namespace))
+        return ExecutionCheck(lambda e: match(e.namespace))
     if name == "ExecutionStatus":
         declared.known("in", "notIn")
         allowed, denied = declared.states("in"), declared.states("notIn") or frozenset()
-        return _OnExecution(lambda e: (allowed is None or e.state in allowed) and e.state not in denied)
+        return ExecutionCheck(lambda e: (allowed is None or e.state in allowed) and e.state not in denied)
     if name == "ExecutionLabels":
         declared.known("labels")
         wanted = _labels(declared.data.get("labels"))
-        return _OnExecution(lambda e: all(e.labels.get(k) == v for k, v in wanted.items()))
+        return ExecutionCheck(lambda e: all(e.labels.get(k) == v for k, v in wanted.items()))
     if name == "ExecutionOutputs":
         declared.known("expression")
         return _Outputs(declared.template("expression"))
@@ -101,7 +103,7 @@ def build_execution_condition(name: str, declared: Declaration) -> Any:
         declared.known("in", "notIn")
         # Kestra matches an attempt whose state is in ``in``: without it nothing matches.
         retried: frozenset[State] = (declared.states("in") or frozenset()) - (declared.states("notIn") or frozenset())
-        return _OnExecution(lambda e: bool(e.retried_states & retried))
+        return ExecutionCheck(lambda e: bool(e.retried_states & retried))
     if name == "FlowCondition":
         declared.known("namespace", "flowId")
         namespace, flow_id = declared.text("namespace"), declared.text("flowId")
