@@ -9,6 +9,7 @@ trigger allows concurrent executions, in which case every due tick fires at once
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,9 @@ __all__ = ["ScheduleStep", "conditions_hold", "evaluate_schedule", "first_next_d
 logger = logging.getLogger("harrier.scheduler")
 
 _EPSILON = timedelta(microseconds=1)
+# How many ticks away ``previous`` and ``next`` are looked for when conditions refuse some
+# (Kestra looks ten years each way; a per-second cron would make that millions of tests).
+_NEAREST_SEARCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +98,22 @@ def evaluate_schedule(
             return list(ticks)
         return [tick for tick in ticks if _holds(conditions, state, cron, tick)]
 
+    def neighbours(tick: datetime) -> tuple[datetime, datetime]:
+        """``previous`` and ``next`` of a fired tick: as Kestra, the nearest ticks the
+        conditions accept (the plain cron neighbours when none is near)."""
+        before, after = cron.last_at_or_before(tick - _EPSILON), cron.next_after(tick)
+        if conditions is None or not conditions.plain:
+            return before, after
+        return (_nearest(before, lambda t: cron.last_at_or_before(t - _EPSILON), conditions, state, cron),
+                _nearest(after, cron.next_after, conditions, state, cron))
+
     backfill = state.backfill
     if backfill is not None and not backfill.paused and not backfill.done:
         ticks, backfill = plan_backfill(cron, backfill, backfill_batch)
         for tick in accepted(ticks):
-            previous = cron.last_at_or_before(tick - _EPSILON)
+            previous, following_tick = neighbours(tick)
             executions.append(schedule_execution(
-                state, tick, previous, cron.next_after(tick), now,
+                state, tick, previous, following_tick, now,
                 inputs={**inputs, **backfill.inputs}, backfill=True, labels=backfill.labels, zone=schedule.timezone,
             ))
         updates["backfill"] = backfill
@@ -118,8 +131,8 @@ def evaluate_schedule(
             # One execution at a time: the later due ticks wait for the lock to be released.
             fire, following = fire[:1], cron.next_after(fire[0])
         for tick in fire:
-            previous = cron.last_at_or_before(tick - _EPSILON)
-            executions.append(schedule_execution(state, tick, previous, cron.next_after(tick), now, inputs=inputs,
+            previous, following_tick = neighbours(tick)
+            executions.append(schedule_execution(state, tick, previous, following_tick, now, inputs=inputs,
                                                  zone=schedule.timezone))
         updates["next_date"] = following
         if fire and not allow_concurrent:
@@ -131,18 +144,31 @@ def evaluate_schedule(
     return ScheduleStep(state, tuple(executions), dropped)
 
 
-def _holds(conditions: Conditions, state: TriggerState, cron: CronSchedule, tick: datetime) -> bool:
+def _nearest(start: datetime, step: Callable[[datetime], datetime], conditions: Conditions, state: TriggerState,
+             cron: CronSchedule) -> datetime:
+    tick = start
+    for _ in range(_NEAREST_SEARCH):
+        if _holds(conditions, state, cron, tick, quiet=True):
+            return tick
+        tick = step(tick)
+    return start
+
+
+def _holds(conditions: Conditions, state: TriggerState, cron: CronSchedule, tick: datetime, *, quiet: bool = False) -> bool:
     variables = schedule_variables(tick, cron.last_at_or_before(tick - _EPSILON), cron.next_after(tick), cron.timezone)
-    return conditions_hold(conditions, state, variables, tick)
+    return conditions_hold(conditions, state, variables, tick, quiet=quiet)
 
 
-def conditions_hold(conditions: Conditions, state: TriggerState, variables: dict[str, Any], tick: datetime) -> bool:
+def conditions_hold(conditions: Conditions, state: TriggerState, variables: dict[str, Any], tick: datetime,
+                    *, quiet: bool = False) -> bool:
     """Whether a scheduled trigger's ``conditions`` let the tick with ``variables`` fire."""
     context = ConditionContext({"trigger": variables, "schedule": variables, "envs": environment_variables()},
                                state.namespace, state.flow_id)
     try:
         return conditions.test(context)
     except ConditionError as exc:
+        if quiet:
+            return False
         # Kestra fails such a tick's execution; here it starts none, and says why.
         logger.error("%s: triggers.%s.conditions%s: %s; tick %s not fired", f"{state.namespace}/{state.flow_id}",
                      state.trigger_id, "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.path),

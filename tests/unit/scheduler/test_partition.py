@@ -295,7 +295,9 @@ def test_schedule_conditions_skip_the_ticks_they_refuse_in_the_trigger_timezone(
     part.tick(datetime(2026, 1, 4, 23, 0, 1, tzinfo=UTC))
     [created] = part.drain(with_progress=False)[0]
     assert created.trigger["date"] == "2026-01-05T00:00:00+01:00"
-    assert created.trigger["previous"] == "2026-01-04T23:00:00+01:00"
+    # As Kestra: previous and next are the nearest ticks the conditions accept.
+    assert created.trigger["previous"] == "2025-12-29T23:00:00+01:00"
+    assert created.trigger["next"] == "2026-01-05T01:00:00+01:00"
 
 
 def test_flow_trigger_preconditions_wait_for_every_upstream_flow_in_the_trigger_state() -> None:
