@@ -15,6 +15,7 @@ __all__ = [
     "DeduplicateItems",
     "Delete",
     "FilterItems",
+    "LocalFiles",
     "PurgeCurrentExecutionFiles",
     "Reverse",
     "Size",
@@ -112,3 +113,16 @@ class DeduplicateItems(Task):
 
     from_: DynStr = Field(alias="from")
     expr: str
+
+
+class LocalFiles(Task):
+    """Deprecated in Kestra for a WorkingDirectory's inputFiles and outputFiles, still accepted:
+    write `inputs` (text, or a storage URI's content) into the working directory, then store
+    the files matching `outputs` (`outputs.<id>.uris`, name -> URI). Inside a WorkingDirectory,
+    that is the directory its siblings share."""
+
+    type_name: ClassVar[str] = "storage.LocalFiles"
+    type_aliases: ClassVar[tuple[str, ...]] = _names("LocalFiles")
+
+    inputs: Any = None
+    outputs: list[str] | None = None

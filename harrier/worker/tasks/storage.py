@@ -1,5 +1,5 @@
 """The storage tasks: Concat, Delete, Size, Reverse, Split, PurgeCurrentExecutionFiles,
-FilterItems, DeduplicateItems.
+FilterItems, DeduplicateItems, LocalFiles.
 
 Every URI they read is checked as `read()` checks it (the execution's own files, its parent's,
 its namespace's). New files are written to the task run's folder in internal storage, named
@@ -26,6 +26,7 @@ from harrier.core.tasks.storage import (
     DeduplicateItems,
     Delete,
     FilterItems,
+    LocalFiles,
     PurgeCurrentExecutionFiles,
     Reverse,
     Size,
@@ -33,6 +34,7 @@ from harrier.core.tasks.storage import (
 )
 from harrier.storage.exceptions import StorageFileNotFound
 from harrier.storage.ion import InvalidIon, dump_line, iter_lines
+from harrier.storage.uris import is_storage_uri
 from harrier.worker.context import RunContext
 from harrier.worker.exceptions import TaskFailure
 from harrier.worker.tasks.fail import is_truthy
@@ -44,6 +46,7 @@ __all__ = [
     "run_deduplicate_items",
     "run_delete",
     "run_filter_items",
+    "run_local_files",
     "run_purge_current_execution_files",
     "run_reverse",
     "run_size",
@@ -210,6 +213,35 @@ def run_deduplicate_items(task: DeduplicateItems, context: RunContext) -> dict[s
     return {"uri": uri, "numKeys": len(last), "processedItemsTotal": processed, "droppedItemsTotal": dropped}
 
 
+def run_local_files(task: LocalFiles, context: RunContext) -> dict[str, Any]:
+    """Write `inputs` into the working directory, store what matches `outputs`."""
+    inputs = task.inputs
+    if isinstance(inputs, str):
+        try:
+            inputs = orjson.loads(inputs)
+        except orjson.JSONDecodeError:
+            inputs = None
+    if inputs is not None and not isinstance(inputs, dict):
+        raise TaskFailure("property inputs: expected a mapping of file names to contents (or a JSON string of one)")
+    folder = context.working_dir()
+    for name, content in (inputs or {}).items():
+        target = (folder / str(name)).resolve()
+        if folder.resolve() not in target.parents:
+            raise TaskFailure(f"property inputs: {name!r} points outside the working directory")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if is_storage_uri(content):
+            context.fetch_file(content, target, f"inputs.{name}")
+        else:
+            target.write_text(content if isinstance(content, str) else to_text(content), encoding="utf-8")
+    uris: dict[str, str] = {}
+    for pattern in task.outputs or ():
+        for path in sorted(folder.glob(pattern)):
+            if path.is_file():
+                name = path.relative_to(folder).as_posix()
+                uris[name] = context.store_file(name, path)
+    return {"uris": uris}
+
+
 def _open(context: RunContext, uri: Any, where: str) -> IO[bytes]:
     if not isinstance(uri, str):
         raise TaskFailure(f"property {where}: expected an internal storage URI, got {to_text(uri)!r}")
@@ -289,4 +321,5 @@ STORAGE_RUNS = {
     PurgeCurrentExecutionFiles.type_name: run_purge_current_execution_files,
     FilterItems.type_name: run_filter_items,
     DeduplicateItems.type_name: run_deduplicate_items,
+    LocalFiles.type_name: run_local_files,
 }

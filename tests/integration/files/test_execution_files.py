@@ -237,9 +237,16 @@ tasks:
       - id: between
         type: io.kestra.plugin.core.log.Log
         message: between
+      - id: local
+        type: io.kestra.plugin.core.storage.LocalFiles
+        inputs:
+          note.md: "# note"
+        outputs:
+          - stay.txt
       - id: second
         type: io.kestra.plugin.scripts.shell.Commands
         commands:
+          - test -f note.md
           - echo "::{\\"outputs\\":{\\"stay\\":\\"$(head -1 stay.txt)\\",\\"query\\":\\"$(tail -1 stay.txt)\\"}}::"
   - id: after
     type: io.kestra.plugin.core.debug.Return
@@ -258,4 +265,5 @@ def test_a_working_directory_carries_its_files_from_child_to_child(client: httpx
         "stay.txt": f"kestra:///harrier/files/wdir/executions/{execution['id']}/tasks/wdir/{wdir['id']}/stay.txt"
     }
     assert runs["after"]["outputs"]["value"] == "kept\nSELECT 1"
-    assert [runs[t]["parentTaskRunId"] for t in ("first", "between", "second")] == [wdir["id"]] * 3
+    assert list(runs["local"]["outputs"]["uris"]) == ["stay.txt"]
+    assert [runs[t]["parentTaskRunId"] for t in ("first", "between", "local", "second")] == [wdir["id"]] * 4

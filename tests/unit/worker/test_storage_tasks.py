@@ -198,3 +198,15 @@ def test_a_missing_previous_directory_fails_saying_so(prepared: Any) -> None:
     fake.context.record = fake.record.model_copy(update={"working_directory": ref})
     with pytest.raises(TaskFailure, match="working directory of wd after task run gone is missing"):
         run(ready, fake)
+
+
+def test_local_files_writes_inputs_and_stores_outputs(prepared: Any) -> None:
+    ready, fake = prepared({"id": "lf", "type": "io.kestra.plugin.core.storage.LocalFiles",
+                            "inputs": {"a.txt": "alpha", "sub/b.csv": OWN + "src.csv"}, "outputs": ["**/*.csv", "a.txt"]})
+    fake.storage.put(OWN + "src.csv", b"x,y\n")
+    uris = run(ready, fake)["uris"]
+    assert sorted(uris) == ["a.txt", "sub/b.csv"]
+    assert fake.storage.get(uris["a.txt"]) == b"alpha" and fake.storage.get(uris["sub/b.csv"]) == b"x,y\n"
+    ready, fake = prepared({"id": "lf", "type": "io.kestra.plugin.core.storage.LocalFiles", "inputs": {"../x": "no"}})
+    with pytest.raises(TaskFailure, match="points outside the working directory"):
+        run(ready, fake)
