@@ -118,6 +118,35 @@ FLOWS = [
       - {id: approved, value: "{{ outputs.wait.onResume.approved }}"}
     """,
     """
+    id: legacy-child
+    namespace: e2e.kestra
+    tasks:
+      - {id: greet, type: io.kestra.plugin.core.debug.Return, format: hello}
+    """,
+    """
+    id: legacy
+    namespace: e2e.kestra
+    retry: {type: constant, interval: PT0.2S, maxAttempts: 3}
+    taskDefaults:
+      - {type: io.kestra.plugin.core.debug.Return, values: {format: defaulted}}
+    sla:
+      - {id: checked, type: EXECUTION_ASSERTION, behavior: CANCEL, assert: "{{ outputs.two.value == 'never' }}"}
+    tasks:
+      - id: flaky
+        type: io.kestra.plugin.core.execution.Fail
+        condition: "{{ taskrun.attemptsCount < 1 }}"
+      - id: route
+        type: io.kestra.plugin.core.flow.Switch
+        value: "{{ 1 + 1 }}"
+        cases:
+          2: [{id: two, type: io.kestra.plugin.core.debug.Return}]
+      - id: call
+        type: io.kestra.core.tasks.flows.Flow
+        namespace: e2e.kestra
+        flowId: legacy-child
+        outputs: {said: "{{ outputs.greet.value }}"}
+    """,
+    """
     id: pause-tasks
     namespace: e2e.kestra
     tasks:
@@ -211,3 +240,16 @@ def test_resume_task_resumes_the_paused_execution_through_the_executions_topic(s
     assert state["state"] == "SUCCESS", state.get("error")
     assert "PAUSED" in [h["state"] for h in state["history"]]
     assert state["outputs"] == {"approved": True}
+
+
+def test_flow_retry_task_defaults_integer_cases_subflow_outputs_and_an_assertion_sla(stack: Stack) -> None:
+    state = stack.ended(stack.start("e2e.kestra", "legacy"))
+    runs = _runs(state)
+    # The flow's retry gave the Fail a second attempt; taskDefaults set the Return's format;
+    # the case written `2:` matched; the old Flow type ran the child and rendered its outputs.
+    assert [a["state"] for a in runs["flaky"][0]["attempts"]] == ["FAILED", "SUCCESS"]
+    assert runs["two"][0]["outputs"] == {"value": "defaulted"}
+    assert runs["call"][0]["outputs"]["outputs"] == {"said": "hello"}
+    # Everything succeeded, but the assertion is false: behavior CANCEL.
+    assert state["state"] == "CANCELLED"
+    assert state["error"].startswith("sla checked violated: assertion is false")
