@@ -147,6 +147,20 @@ FLOWS = [
         outputs: {said: "{{ outputs.greet.value }}"}
     """,
     """
+    id: expressions
+    namespace: e2e.kestra
+    inputs:
+      - {id: doc, type: STRING, defaults: '{"users": [{"name": "ada"}, {"name": "bob"}]}'}
+    tasks:
+      - id: shape
+        type: io.kestra.plugin.core.debug.Return
+        format: >-
+          {{ inputs.doc | jq('.users[1].name') | first }}
+          {{ 1234.5 | numberFormat('#,##0.00') }}
+          {{ inputs.doc contains 'ada' }}
+          {% if 'x: 1' | yaml | toIon equals '{x:1}' %}ion{% endif %}
+    """,
+    """
     id: pause-tasks
     namespace: e2e.kestra
     tasks:
@@ -253,3 +267,9 @@ def test_flow_retry_task_defaults_integer_cases_subflow_outputs_and_an_assertion
     # Everything succeeded, but the assertion is false: behavior CANCEL.
     assert state["state"] == "CANCELLED"
     assert state["error"].startswith("sla checked violated: assertion is false")
+
+
+def test_kestra_filters_render_in_the_worker(stack: Stack) -> None:
+    state = stack.ended(stack.start("e2e.kestra", "expressions"))
+    assert state["state"] == "SUCCESS", state.get("error")
+    assert _runs(state)["shape"][0]["outputs"] == {"value": "bob 1,234.50 true ion"}
