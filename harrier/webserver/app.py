@@ -44,7 +44,7 @@ from harrier.webserver.limits import BodyLimits
 from harrier.webserver.metrics import RequestMetrics, WebserverMetrics
 from harrier.webserver.options import WebserverOptions
 from harrier.webserver.producer import AsyncProducer
-from harrier.webserver.routes import executions, files, flows, kv, logs, stats, system, webhooks
+from harrier.webserver.routes import executions, files, flows, kv, logs, nsfiles, stats, system, webhooks
 from harrier.webserver.services import Services
 from harrier.webserver.snapshots import SnapshotCache
 from harrier.webserver.tenants import TENANT_PREFIX, check_tenant
@@ -104,7 +104,7 @@ def create_app(
     tenant = [Depends(check_tenant)]
     for prefix, checks in (("/api/v1", []), (TENANT_PREFIX, tenant)):
         app.include_router(webhooks.router, prefix=prefix, dependencies=checks)
-        for router in (flows.router, executions.router, files.router, logs.router, stats.router, kv.router):
+        for router in (flows.router, executions.router, files.router, logs.router, stats.router, kv.router, nsfiles.router):
             app.include_router(router, prefix=prefix, dependencies=[*checks, *guarded])
     install_ui(app, options.ui_dir)
     app.add_middleware(RequestMetrics, metrics=metrics)

@@ -267,3 +267,37 @@ def test_a_working_directory_carries_its_files_from_child_to_child(client: httpx
     assert runs["after"]["outputs"]["value"] == "kept\nSELECT 1"
     assert list(runs["local"]["outputs"]["uris"]) == ["stay.txt"]
     assert [runs[t]["parentTaskRunId"] for t in ("first", "between", "local", "second")] == [wdir["id"]] * 4
+
+
+NSFILE_FLOW = """\
+id: nsfiles
+namespace: harrier.files
+tasks:
+  - id: query
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read('scripts/q.sql') }}|{{ fileExists('scripts/none.sql') }}|{{ fileURI('scripts/q.sql') }}"
+"""
+
+
+def test_namespace_files_through_the_api_and_read_by_a_flow(client: httpx.Client) -> None:
+    base = f"{API}/namespaces/harrier.files/files"
+    upload = client.post(base, params={"path": "/scripts/q.sql"}, files={"fileContent": ("q.sql", b"SELECT 42", "text/plain")})
+    assert upload.status_code == 204, upload.text
+    client.post(base, params={"path": "/top.txt"}, files={"fileContent": ("top.txt", b"t", "text/plain")}).raise_for_status()
+    assert client.get(base, params={"path": "/scripts/q.sql"}).content == b"SELECT 42"
+    assert client.get(f"{base}/directory").json() == [
+        {"fileName": "scripts", "type": "Directory", "size": 0}, {"fileName": "top.txt", "type": "File", "size": 1},
+    ]
+    assert client.get(f"{base}/directory", params={"path": "/scripts"}).json() == [{"fileName": "q.sql", "type": "File", "size": 9}]
+    assert client.get(f"{base}/stats", params={"path": "/scripts/q.sql"}).json() == {"fileName": "q.sql", "type": "File", "size": 9}
+    escape = client.get(base, params={"path": "/../../harrier/files/files/executions/x"})
+    assert escape.status_code == 422 and "not allowed" in escape.json()["message"]
+
+    client.post(f"{API}/flows", content=NSFILE_FLOW, headers={"Content-Type": "application/x-yaml"}).raise_for_status()
+    execution = run(client, "harrier.files", "nsfiles")
+    assert execution["state"]["current"] == "SUCCESS", execution
+    assert execution["taskRunList"][0]["outputs"]["value"] == "SELECT 42|false|kestra:///harrier/files/_files/scripts/q.sql"
+
+    assert client.delete(base, params={"path": "/scripts"}).status_code == 204
+    assert client.get(base, params={"path": "/scripts/q.sql"}).status_code == 404
+    assert client.get(f"{base}/directory").json() == [{"fileName": "top.txt", "type": "File", "size": 1}]
