@@ -371,6 +371,9 @@ def audit_followers(audit: Audit, bootstrap: str, topics: dict[str, str], follow
         audit.followers_out_of_order += got != sorted(got)
         if set(due) != set(got):
             audit.examples.append(f"follower of {f.execution_id}: lines due {due}, got {got}, reconnects {f.reconnects}")
+    reopened = sum(f.reopened for f in followed)
+    if reopened:
+        audit.examples.append(f"streams opened again after a 404 (the first snapshot came after 10 s): {reopened}")
 
 
 def audit_run(

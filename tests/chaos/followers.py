@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from harrier.cli.client import Api
+from harrier.cli.exceptions import CliError
 from harrier.cli.follow import follow_events
 from harrier.webserver.launch import new_execution_id
 
@@ -37,6 +38,8 @@ class Followed:
     frames: list[tuple[str, Any, str | None]] = field(default_factory=list)
     reconnects: list[str] = field(default_factory=list)
     error: str | None = None
+    # Streams answered 404 before the execution's first snapshot was written, opened again.
+    reopened: int = 0
     opened: threading.Event = field(default_factory=threading.Event)
 
 
@@ -88,14 +91,26 @@ class Followers:
             thread.join(max(0.0, deadline - time.monotonic()))
 
     def _follow(self, followed: Followed) -> None:
+        deadline = time.monotonic() + _FOLLOW_FOR_S
         with Api(self._base_url) as api:
             try:
-                for kind, data, event_id in follow_events(api, followed.execution_id, time.monotonic() + _FOLLOW_FOR_S):
-                    if kind == "reconnect":
-                        followed.reconnects.append(data)
-                    else:
-                        followed.frames.append((kind, data, event_id))
-                        followed.opened.set()
+                while True:
+                    try:
+                        for kind, data, event_id in follow_events(api, followed.execution_id, deadline):
+                            if kind == "reconnect":
+                                followed.reconnects.append(data)
+                            else:
+                                followed.frames.append((kind, data, event_id))
+                                followed.opened.set()
+                        return
+                    except CliError as exc:
+                        # A stream waits 10 s for an execution nobody has seen: a busy executor
+                        # may write the first snapshot later. Open it again (the lines logged
+                        # in between are not this stream's: the audit counts them apart).
+                        if followed.frames or "does not exist" not in str(exc) or time.monotonic() > deadline:
+                            raise
+                        followed.reopened += 1
+                        time.sleep(0.5)
             except Exception as exc:  # noqa: BLE001 - the audit reports it as that follower's failure
                 followed.error = f"{type(exc).__name__}: {exc}"
             finally:

@@ -151,7 +151,7 @@ class Faults:
                 return time.monotonic() - started
             time.sleep(1.0)
 
-    def webserver_ready(self, timeout_s: float = 90.0) -> float:
+    def webserver_ready(self, timeout_s: float = 240.0) -> float:
         """Wait until the webserver answers ``/ready``; the seconds it took."""
         return self._run.webserver_ready(timeout_s)
 
@@ -282,7 +282,7 @@ class _Run:
         command = CreateExecution(execution_id=warm_up, namespace=NAMESPACE, flow_id="child", created_at=datetime.now(UTC))
         self._producer.produce(self.topics["executions"], key=encode_key(warm_up), value=encode_command(command))
         self._producer.flush(10)
-        if not self._wait_ended({warm_up}, 120):
+        if not self._wait_ended({warm_up}, 300):
             raise RuntimeError("the warm-up execution did not end: " + self._tails())
 
     def webserver_ready(self, timeout_s: float) -> float:
