@@ -136,7 +136,8 @@ async def set_value(
 @router.delete("/{key}", response_model=bool, responses=_ERRORS)
 async def delete_value(namespace: str = _NAMESPACE, key: str = _KEY, svc: Services = Depends(services)) -> bool:
     """Delete the key; true when it held a value."""
-    return await _call(_delete, svc, namespace, _key(key))
+    deleted: bool = await _call(_delete, svc, namespace, _key(key))
+    return deleted
 
 
 @router.delete("", response_model=DeleteKeysBody, responses=_ERRORS)

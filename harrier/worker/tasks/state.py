@@ -25,9 +25,12 @@ def run_state_set(task: StateSet, context: RunContext) -> dict[str, Any]:
     key = _key(task.name, task.namespace, task.taskrun_value, context)
     namespace, store = context.record.namespace, store_of(context)
     now = datetime.now(timezone.utc)
+    data = task.data or {}
+    if not isinstance(data, dict):
+        raise TaskFailure(f"property data: expected a mapping, got {data!r}")
     with failing_on_kv_errors():
         previous = store.get(namespace, key)
-        merged = _merge(previous.value if previous is not None else {}, task.data or {})
+        merged = _merge(previous.value if previous is not None else {}, data)
         store.put(new_entry(namespace, key, merged, kv_type=KVType.JSON, previous=previous, now=now))
     return {"count": len(merged), "key": key}
 

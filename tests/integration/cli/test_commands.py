@@ -360,3 +360,46 @@ def test_completion_offers_the_servers_namespaces_and_flow_ids(server: str, flow
 
     assert complete("harrier flow get cli.d") == {NS, f"{NS}.sub"}
     assert complete(f"harrier execution run {NS} ") == {"fail", "hello", "pause", "upload"}
+
+
+KV_FLOW = """id: bump
+namespace: cli.kv
+tasks:
+  - id: bump
+    type: io.kestra.plugin.core.kv.Set
+    key: answer
+    value: "{{ kv('count') + 1 }}"
+    kvType: NUMBER
+"""
+
+
+def test_kv_set_get_list_delete_and_a_flow_reading_and_writing_them(server: str, tmp_path: Path) -> None:
+    assert harrier(server, "kv", "set", "cli.kv", "greeting", "hello").stdout == "greeting set in cli.kv (STRING)\n"
+    counted = harrier(server, "kv", "set", "cli.kv", "count", "41", "--type", "number", "--ttl", "PT1H", "--description", "a number")
+    assert (counted.returncode, counted.stdout) == (0, "count set in cli.kv (NUMBER)\n"), counted.stderr
+    when = harrier(server, "kv", "set", "cli.kv", "when", "2026-01-02T03:04:05+01:00", "--type", "DATETIME", "--json")
+    assert json.loads(when.stdout) == {"type": "DATETIME", "value": "2026-01-02T02:04:05Z"}
+    assert harrier(server, "kv", "get", "cli.kv", "count").stdout == "41\n"
+    assert json.loads(harrier(server, "kv", "get", "cli.kv", "greeting", "--json").stdout) == {"type": "STRING", "value": "hello"}
+
+    listed = harrier(server, "kv", "list", "cli.kv").stdout.splitlines()
+    assert listed[0].split() == ["KEY", "DESCRIPTION", "UPDATED", "EXPIRES"]
+    assert [line.split()[0] for line in listed[1:]] == ["count", "greeting", "when"]
+    assert listed[1].split()[1:3] == ["a", "number"] and len(listed[1].split()) == 5
+    assert [e["key"] for e in json.loads(harrier(server, "kv", "list", "cli.kv", "--json").stdout)] == ["count", "greeting", "when"]
+
+    # A flow reads the CLI's value with kv() and writes its own, which the CLI then reads.
+    (tmp_path / "bump.yml").write_text(KV_FLOW)
+    assert harrier(server, "flow", "deploy", str(tmp_path / "bump.yml"), "--namespace", "cli.kv").returncode == 0
+    ran = harrier(server, "execution", "run", "cli.kv", "bump", "--wait")
+    assert ran.returncode == 0 and ran.stdout.splitlines()[-1] == "final state: SUCCESS", ran.stdout + ran.stderr
+    assert harrier(server, "kv", "get", "cli.kv", "answer").stdout == "42\n"
+
+    assert harrier(server, "kv", "delete", "cli.kv", "greeting").stdout == "greeting deleted from cli.kv\n"
+    for args in (("delete", "cli.kv", "greeting"), ("get", "cli.kv", "greeting")):
+        gone = harrier(server, "kv", *args)
+        assert (gone.returncode, gone.stderr) == (1, "error: no key greeting in namespace cli.kv\n")
+    bad = harrier(server, "kv", "set", "cli.kv", "n", "abc", "--type", "NUMBER")
+    assert (bad.returncode, bad.stderr) == (2, "error: value: value 'abc' is not a NUMBER\n")
+    ttl = harrier(server, "kv", "set", "cli.kv", "n", "1", "--ttl", "1h")
+    assert ttl.returncode == 2 and ttl.stderr.startswith("error: header ttl: invalid duration '1h'"), ttl.stderr
