@@ -130,13 +130,15 @@ ExecutionCommand = Annotated[
 
 class WorkingDirectoryRef(Message):
     """The WorkingDirectory a worker task runs in: its task run, the child before this one
-    whose directory this one starts from (None: the first child, which writes `input_files`),
+    whose directory this one starts from (None: the first child, which copies the
+    `namespace_files` selected and writes `input_files`),
     and the patterns of the files to store once the child is done."""
 
     task_id: str
     task_run_id: str
     previous: str | None = None
     input_files: dict[str, Any] | None = None
+    namespace_files: dict[str, Any] | None = None
     output_files: list[str] | None = None
 
 

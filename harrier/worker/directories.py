@@ -10,21 +10,22 @@ from the same folder, whatever a failed attempt did to it.
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import tarfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harrier.core.expressions import to_text
 from harrier.core.messages import WorkerTask, WorkingDirectoryRef
 from harrier.storage.exceptions import StorageFileNotFound
-from harrier.storage.uris import is_storage_uri, task_file_uri
+from harrier.storage.uris import is_storage_uri, namespace_files_prefix, task_file_uri
 from harrier.worker.exceptions import TaskFailure
 
 if TYPE_CHECKING:
     from harrier.worker.context import RunContext
 
-__all__ = ["restore", "save"]
+__all__ = ["inject_namespace_files", "restore", "save"]
 
 _ARCHIVES = "_workdir"
 
@@ -37,6 +38,7 @@ def restore(context: RunContext, ref: WorkingDirectoryRef, folder: Path) -> None
     """Fill the empty `folder` with the directory as the previous child left it."""
     record = context.record
     if ref.previous is None:
+        inject_namespace_files(context, ref.namespace_files, folder, f"{ref.task_id}.namespaceFiles")
         for name, content in (ref.input_files or {}).items():
             target = _inside(folder, str(name))
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -77,3 +79,38 @@ def _inside(root: Path, name: str) -> Path:
     if root.resolve() not in target.parents:
         raise TaskFailure(f"inputFiles: {name!r} points outside the working directory")
     return target
+
+
+def inject_namespace_files(context: RunContext, spec: Any, folder: Path, where: str) -> None:
+    """Copy the namespace's files into `folder`, as Kestra's `namespaceFiles` does: all of them
+    while `enabled` (true by default), or those matching `include` and none of `exclude` (globs
+    on the path inside the namespace; fnmatch's `*` crosses folders, so `scripts/*` and
+`scripts/**` both take what is under scripts/)."""
+    if spec is None:
+        return
+    if not isinstance(spec, dict):
+        raise TaskFailure(f"property {where}: expected a mapping (enabled, include, exclude)")
+    if str(spec.get("enabled", True)).lower() in ("false", "0"):
+        return
+    include = _globs(spec.get("include"), f"{where}.include")
+    exclude = _globs(spec.get("exclude"), f"{where}.exclude")
+    prefix = namespace_files_prefix(context.record.namespace)
+    for uri in context.storage.list(prefix):
+        name = uri[len(prefix):]
+        if include and not any(fnmatch.fnmatch(name, g) for g in include):
+            continue
+        if any(fnmatch.fnmatch(name, g) for g in exclude):
+            continue
+        target = _inside(folder, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(context.storage.get(uri))
+
+
+def _globs(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise TaskFailure(f"property {where}: expected a list of glob patterns")
+    return [str(item) for item in value]

@@ -3,7 +3,8 @@
 Resolved by the executor as a Sequential is. Each child is an ordinary worker task that
 names the directory it runs in (`messages.WorkingDirectoryRef`); the directory travels from
 one child to the next as an archive in internal storage, so any worker can run any child
-(see docs/architecture.md). `cache` is accepted and not applied.
+(see docs/architecture.md). `namespaceFiles` are copied in before the first child;
+`cache` is accepted and not applied.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ __all__ = ["WorkingDirectory"]
 
 
 class WorkingDirectory(Sequential):
-    """Run `tasks` in order in one directory: `inputFiles` are written there first, files
-    matching `outputFiles` are stored once each child is done (`outputs.<id>.outputFiles`)."""
+    """Run `tasks` in order in one directory: `namespaceFiles` and `inputFiles` are put there
+    first, files matching `outputFiles` are stored once each child is done
+    (`outputs.<id>.outputFiles`)."""
 
     type_name: ClassVar[str] = "WorkingDirectory"
     type_aliases: ClassVar[tuple[str, ...]] = (

@@ -42,7 +42,8 @@ def directory_ref(run: Run, tr: TaskRun) -> WorkingDirectoryRef | None:
             raise ValueError(f"{where}: expected a mapping of file names to contents")
         input_files = {name: render_for(run, parent, task, value, f"{where}.{name}") for name, value in input_files.items()}
     return WorkingDirectoryRef(
-        task_id=task.id, task_run_id=parent.id, previous=previous, input_files=input_files, output_files=task.output_files
+        task_id=task.id, task_run_id=parent.id, previous=previous, input_files=input_files,
+        namespace_files=task.namespace_files if previous is None else None, output_files=task.output_files,
     )
 
 

@@ -1,9 +1,10 @@
 """Script tasks: shell Commands and Python Script, run as local processes.
 
 As in Kestra's process runner: the commands run in a fresh working directory (also in
-`WORKING_DIR`), `inputFiles` are written there first (a value that is an internal storage
-URI is that file's content, fetched), files matching `outputFiles` and every
-file put in `OUTPUT_DIR` are copied to internal storage afterwards. Standard output lines
+`WORKING_DIR`), the namespace files `namespaceFiles` selects are copied there, then
+`inputFiles` are written (a value that is an internal storage URI is that file's content,
+fetched); files matching `outputFiles` and every file put in `OUTPUT_DIR` are copied to
+internal storage afterwards. Standard output lines
 are logged at INFO, standard error lines at WARN; a `::{"outputs": {...}}::` line sets
 `outputs.<id>.vars`. Outputs: `exitCode`, `vars`, `outputFiles` (name -> storage URI).
 """
@@ -22,6 +23,7 @@ from harrier.core.tasks import PythonScript, ShellCommands
 from harrier.core.tasks.scripts import ScriptTask
 from harrier.storage.uris import is_storage_uri
 from harrier.worker.context import RunContext
+from harrier.worker.directories import inject_namespace_files
 from harrier.worker.exceptions import TaskFailure
 from harrier.worker.markers import MarkerError, parse_marker
 from harrier.worker.tasks.fail import is_truthy
@@ -30,7 +32,7 @@ from harrier.worker.tasks.processes import run_process
 __all__ = ["run_python_script", "run_shell_commands"]
 
 DEFAULT_INTERPRETER = ("/bin/sh", "-c")
-_IGNORED = ("container_image", "task_runner", "docker", "namespace_files")
+_IGNORED = ("container_image", "task_runner", "docker")
 
 
 def run_shell_commands(task: ShellCommands, context: RunContext) -> dict[str, Any]:
@@ -58,6 +60,7 @@ def _run_script(task: ScriptTask, context: RunContext, commands: list[str]) -> d
     workdir = context.working_dir()
     output_dir = workdir / "_outputs"
     output_dir.mkdir(exist_ok=True)
+    inject_namespace_files(context, task.namespace_files, workdir, "namespaceFiles")
     _write_input_files(task, workdir, context)
 
     fail_fast = is_truthy(task.fail_fast)

@@ -210,3 +210,24 @@ def test_local_files_writes_inputs_and_stores_outputs(prepared: Any) -> None:
     ready, fake = prepared({"id": "lf", "type": "io.kestra.plugin.core.storage.LocalFiles", "inputs": {"../x": "no"}})
     with pytest.raises(TaskFailure, match="points outside the working directory"):
         run(ready, fake)
+
+
+def test_namespace_files_are_copied_into_a_scripts_folder(prepared: Any) -> None:
+    ready, fake = prepared({"id": "sh", "type": "shell.Commands", "outputFiles": ["seen.txt"],
+                            "namespaceFiles": {"enabled": True, "include": ["scripts/*"], "exclude": ["*.tmp"]},
+                            "commands": ["find . -type f -not -path './_outputs*' -not -name seen.txt | sort > seen.txt"]})
+    prefix = "kestra:///company/team/_files/"
+    for name in ("scripts/q.sql", "scripts/deep/r.sql", "scripts/x.tmp", "other.txt"):
+        fake.storage.put(prefix + name, b"-")
+    fake.storage.put("kestra:///company/other/_files/scripts/no.sql", b"-")
+    out = run(ready, fake)
+    assert fake.storage.get(out["outputFiles"]["seen.txt"]) == b"./scripts/deep/r.sql\n./scripts/q.sql\n"
+
+
+def test_the_first_child_of_a_working_directory_gets_the_namespace_files(prepared: Any) -> None:
+    ref = WorkingDirectoryRef(task_id="wd", task_run_id="wd-run", namespace_files={"enabled": True})
+    ready, fake = prepared({"id": "first", "type": "shell.Commands", "commands": ["cat q.sql"]})
+    fake.storage.put("kestra:///company/team/_files/q.sql", b"SELECT 9")
+    fake.context.record = fake.record.model_copy(update={"working_directory": ref})
+    run(ready, fake)
+    assert fake.messages() == ["SELECT 9"]
