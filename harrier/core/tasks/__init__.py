@@ -22,6 +22,7 @@ from harrier.core.tasks.kv import KVDelete, KVGet, KVGetKeys, KVSet
 from harrier.core.tasks.labels import SetLabels
 from harrier.core.tasks.log import Echo, Log
 from harrier.core.tasks.loops import EachParallel, EachSequential, WaitFor
+from harrier.core.tasks.namespace import DeleteFiles, DownloadFiles, UploadFiles
 from harrier.core.tasks.outputs import OutputValues, Return
 from harrier.core.tasks.resume import ResumeTask
 from harrier.core.tasks.scripts import PythonScript, ShellCommands
@@ -47,8 +48,10 @@ __all__ = [
     "Dag",
     "DagTask",
     "DeduplicateItems",
+    "DeleteFiles",
     "Delete",
     "Download",
+    "DownloadFiles",
     "EachParallel",
     "EachSequential",
     "Echo",
@@ -88,6 +91,7 @@ __all__ = [
     "Task",
     "TaskKind",
     "TransformValue",
+    "UploadFiles",
     "WaitFor",
     "WorkingDirectory",
 ]
@@ -128,6 +132,9 @@ BUILTIN_TASKS: tuple[type[Task], ...] = (
     FilterItems,
     DeduplicateItems,
     LocalFiles,
+    UploadFiles,
+    DownloadFiles,
+    DeleteFiles,
     KVSet,
     KVGet,
     KVDelete,

@@ -38,6 +38,7 @@ from harrier.worker.tasks.http import run_download, run_request
 from harrier.worker.tasks.jsonata import run_transform_value
 from harrier.worker.tasks.kv import run_kv_delete, run_kv_get, run_kv_get_keys, run_kv_set
 from harrier.worker.tasks.log import run_echo, run_log
+from harrier.worker.tasks.namespace import NAMESPACE_RUNS
 from harrier.worker.tasks.outputs import run_output_values, run_return
 from harrier.worker.tasks.scripts import run_python_script, run_shell_commands
 from harrier.worker.tasks.sleep import run_sleep
@@ -66,6 +67,7 @@ RUNS: dict[str, Callable[..., Any]] = {
     StateGet.type_name: run_state_get,
     StateDelete.type_name: run_state_delete,
     **STORAGE_RUNS,
+    **NAMESPACE_RUNS,
 }
 
 

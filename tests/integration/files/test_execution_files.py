@@ -285,6 +285,21 @@ tasks:
     commands:
       - test ! -e top.txt
       - echo "::{\\"outputs\\":{\\"sql\\":\\"$(cat scripts/q.sql)\\"}}::"
+  - id: upload
+    type: io.kestra.plugin.core.namespace.UploadFiles
+    namespace: harrier.files
+    filesMap:
+      generated/out.txt: made by the flow
+  - id: download
+    type: io.kestra.plugin.core.namespace.DownloadFiles
+    namespace: harrier.files
+    files:
+      - generated/*
+  - id: remove
+    type: io.kestra.plugin.core.namespace.DeleteFiles
+    namespace: harrier.files
+    files:
+      - generated/*
 """
 
 
@@ -307,6 +322,11 @@ def test_namespace_files_through_the_api_and_read_by_a_flow(client: httpx.Client
     assert execution["state"]["current"] == "SUCCESS", execution
     assert execution["taskRunList"][0]["outputs"]["value"] == "SELECT 42|false|kestra:///harrier/files/_files/scripts/q.sql"
     assert execution["taskRunList"][1]["outputs"]["vars"] == {"sql": "SELECT 42"}
+    outputs = {run["taskId"]: run["outputs"] for run in execution["taskRunList"]}
+    assert outputs["upload"]["files"] == {"generated/out.txt": "kestra:///harrier/files/_files/generated/out.txt"}
+    copied = outputs["download"]["files"]["generated/out.txt"]
+    assert client.get(f"{API}/executions/{execution['id']}/file", params={"path": copied}).content == b"made by the flow"
+    assert outputs["remove"]["files"] == ["generated/out.txt"]
 
     assert client.delete(base, params={"path": "/scripts"}).status_code == 204
     assert client.get(base, params={"path": "/scripts/q.sql"}).status_code == 404
