@@ -31,6 +31,9 @@ class Scenario:
     # The run's own broker keeps its log dir on a tmpfs of this many MiB (``diskfull.py``),
     # which the schedule can fill.
     own_disk_mib: int = 0
+    # Which of the session's one-broker port pairs a run's own broker takes (port + 2 * slot):
+    # runs of one session side by side must not start, stop or kill each other's broker.
+    broker_slot: int = 0
     workers: int = 1
     schedulers: int = 0
     poison: bool = False
@@ -189,11 +192,13 @@ SCENARIOS: tuple[Scenario, ...] = (
              "webserver killed -9 under them and restarted; each must see every state and log line once",
              _restart_webserver_under_followers, webserver=True, followers=20, min_load_s=30.0),
     Scenario("executor-kill-during-broker-restart", "stop the broker, kill -9 an executor stream process while it "
-             "is down, start the broker again", _kill_executor_during_broker_restart, own_brokers=1),
+             "is down, start the broker again", _kill_executor_during_broker_restart, own_brokers=1,
+             broker_slot=1),
     Scenario("worker-kill-during-es-outage", "stop Elasticsearch, kill -9 one of two workers during the outage",
              _kill_worker_during_elasticsearch_outage, workers=2, shared_fault=True, min_load_s=20.0),
     Scenario("broker-disk-full", "fill the broker's log dir (a tmpfs) until Kafka takes the dir offline, free "
-             "the space, start the broker again", _fill_the_brokers_disk, own_brokers=1, own_disk_mib=512),
+             "the space, start the broker again", _fill_the_brokers_disk, own_brokers=1, own_disk_mib=512,
+             broker_slot=2),
     Scenario("poison", "malformed, wrong-version, wrong-schema and oversize records on every consumed topic, "
              "and creates for an unknown flow, an invalid one and one whose step raises",
              _poison_every_topic, schedulers=1, poison=True),

@@ -66,11 +66,6 @@ __all__ = ["FULL", "QUICK", "Faults", "Size", "run_scenario", "run_scenarios"]
 _OWN_KAFKA_PORTS = {1: 19092, 3: 19192}
 
 
-# Where a broker on a small disk listens, from its session's one-broker port: 2 ports above
-# that broker's (and 6 below the next session's).
-_SMALL_DISK_PORT_SHIFT = 4
-
-
 def _own_kafka_port(brokers: int) -> int:
     shift = (int(os.environ.get("HARRIER_KAFKA_PORT", 9092)) - 9092) // 10
     return _OWN_KAFKA_PORTS[brokers] + shift
@@ -181,7 +176,8 @@ class _Run:
         self._mounts = ExitStack()
         if scenario.own_brokers:
             # A small-disk broker has ports of its own: it may run beside broker-restart's.
-            port = _own_kafka_port(scenario.own_brokers) + (_SMALL_DISK_PORT_SHIFT if scenario.own_disk_mib else 0)
+            # A session's one-broker slots (2 ports each) stay below the next session's ports.
+            port = _own_kafka_port(scenario.own_brokers) + 2 * scenario.broker_slot
             self.own_kafka = KafkaCluster(Stack().home, port, scenario.own_brokers, java_options=_QUICK_START)
             try:
                 if scenario.own_disk_mib:
