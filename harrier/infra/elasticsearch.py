@@ -125,7 +125,9 @@ class ElasticsearchNode:
         }
         (config / "elasticsearch.yml").write_text("".join(f"{k}: {v}\n" for k, v in settings.items()))
         if user:
-            for path in (self.root, *self.root.rglob("*")):
+            # The shared distribution and this node's own folder only: other nodes under the
+            # same root (other ports, other sessions) may be running, their files coming and going.
+            for path in (self.root, self.dist, *self.dist.rglob("*"), self.node_home, *self.node_home.rglob("*")):
                 shutil.chown(path, user, user)
             for parent in self.root.parents:
                 if parent == Path("/"):
