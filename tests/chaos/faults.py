@@ -128,16 +128,20 @@ def _kill_worker_during_elasticsearch_outage(f: Faults) -> None:
     f.note(f"Elasticsearch started again at {f.load.elapsed():.1f}s")
 
 
+def _kill_and_restart_webserver(f: Faults) -> None:
+    webserver = f.components["webserver"]
+    webserver.signal(signal.SIGKILL)
+    webserver.wait(10)
+    killed_at = f.load.elapsed()
+    webserver.start()
+    took = f.webserver_ready()
+    f.note(f"SIGKILL webserver at {killed_at:.1f}s, restarted, ready again {took:.1f}s later")
+
+
 def _kill_webserver_twice(f: Faults) -> None:
     for share in (0.25, 0.6):
         f.at(share)
-        webserver = f.components["webserver"]
-        webserver.signal(signal.SIGKILL)
-        webserver.wait(10)
-        killed_at = f.load.elapsed()
-        webserver.start()
-        took = f.webserver_ready()
-        f.note(f"SIGKILL webserver at {killed_at:.1f}s, restarted, ready again {took:.1f}s later")
+        _kill_and_restart_webserver(f)
 
 
 def _restart_webserver_under_followers(f: Faults) -> None:
@@ -146,13 +150,7 @@ def _restart_webserver_under_followers(f: Faults) -> None:
     f.followers.start()
     f.note(f"{len(f.followers.followed)} followers streaming their executions at {f.load.elapsed():.1f}s")
     time.sleep(1.0)  # their executions are under way: lines and snapshots in flight
-    webserver = f.components["webserver"]
-    webserver.signal(signal.SIGKILL)
-    webserver.wait(10)
-    killed_at = f.load.elapsed()
-    webserver.start()
-    took = f.webserver_ready()
-    f.note(f"SIGKILL webserver at {killed_at:.1f}s, restarted, ready again {took:.1f}s later")
+    _kill_and_restart_webserver(f)
 
 
 def _fill_the_brokers_disk(f: Faults) -> None:
